@@ -1,0 +1,62 @@
+"""The append-only audit log: who saw or changed which record, when and why.
+
+The application role may only INSERT and SELECT this table on PostgreSQL (members/rls.py revokes
+UPDATE and DELETE for models marked `append_only`), and the model refuses both in Python too.
+Rows carry ids and a short reason, never personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from members.models import Member, MemberOwnedModel
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    CHANGE = "change", "Changed"
+    EXPORT = "export", "Exported"
+    CONSORTIUM_SCOPE = "consortium_scope", "Entered consortium scope"
+    SIGN_IN = "sign_in", "Signed in"
+    ACCESS_DENIED = "access_denied", "Access refused"
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AuditEvent(MemberOwnedModel):
+    # The member whose records were touched; empty for consortium-level events.
+    member = models.ForeignKey(  # type: ignore[assignment]
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=30, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    append_only: ClassVar[bool] = True
+
+    class Meta(MemberOwnedModel.Meta):
+        indexes = [
+            models.Index(fields=["member", "at"], name="audit_member_at"),
+            models.Index(fields=["member", "object_type", "object_id"], name="audit_member_object"),
+        ]
+        ordering = ["-at"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Audit events cannot be deleted.")

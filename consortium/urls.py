@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from consortium import views
+from services import views as service_views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("services/", service_views.catalogue, name="service_catalogue"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

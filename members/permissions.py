@@ -1,0 +1,97 @@
+"""What each role may do, in one place. Views, API permissions and services ask `can()`.
+
+Roles never grant access to another member's records: a permission applies within the actor's
+own member scope, and consortium permissions within an audited consortium scope.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from members.models import ConsortiumRole, MemberRole
+
+
+class Perm(StrEnum):
+    VIEW_REFERRALS = "view_referrals"
+    WORK_REFERRALS = "work_referrals"
+    MANAGE_OFFERS = "manage_offers"
+    MANAGE_STAFF = "manage_staff"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    VIEW_MEMBER_REPORTS = "view_member_reports"
+    VIEW_ALL_REPORTS = "view_all_reports"
+    GENERATE_REPORTS = "generate_reports"
+    ROUTE_REFERRALS = "route_referrals"
+    VIEW_CONSORTIUM_QUEUES = "view_consortium_queues"
+    INVITE_MEMBER_ADMINS = "invite_member_admins"
+    INVITE_CONSORTIUM_ROLES = "invite_consortium_roles"
+    MANAGE_CATALOGUE = "manage_catalogue"
+    MANAGE_PROCUREMENT = "manage_procurement"
+    BOOK_LEARNING = "book_learning"
+    MANAGE_LEARNING = "manage_learning"
+    USE_API_TOKENS = "use_api_tokens"
+
+
+P = Perm
+MEMBER_ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    MemberRole.CASEWORKER: frozenset(
+        {P.VIEW_REFERRALS, P.WORK_REFERRALS, P.BOOK_LEARNING, P.USE_API_TOKENS}
+    ),
+    MemberRole.SERVICE_LEAD: frozenset(
+        {
+            P.VIEW_REFERRALS,
+            P.WORK_REFERRALS,
+            P.MANAGE_OFFERS,
+            P.BOOK_LEARNING,
+            P.MANAGE_LEARNING,
+            P.MANAGE_PROCUREMENT,
+            P.USE_API_TOKENS,
+        }
+    ),
+    MemberRole.MEMBER_ADMIN: frozenset(
+        {P.MANAGE_STAFF, P.MANAGE_PROCUREMENT, P.BOOK_LEARNING, P.USE_API_TOKENS}
+    ),
+    MemberRole.DATA_PROTECTION_OFFICER: frozenset(
+        {P.VIEW_AUDIT_LOG, P.VIEW_REFERRALS, P.USE_API_TOKENS}
+    ),
+    MemberRole.BOARD: frozenset({P.VIEW_MEMBER_REPORTS}),
+}
+CONSORTIUM_ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    ConsortiumRole.COORDINATOR: frozenset(
+        {
+            P.ROUTE_REFERRALS,
+            P.VIEW_CONSORTIUM_QUEUES,
+            P.GENERATE_REPORTS,
+            P.VIEW_ALL_REPORTS,
+            P.USE_API_TOKENS,
+        }
+    ),
+    ConsortiumRole.ADMINISTRATOR: frozenset(
+        {
+            P.INVITE_MEMBER_ADMINS,
+            P.INVITE_CONSORTIUM_ROLES,
+            P.MANAGE_CATALOGUE,
+            P.USE_API_TOKENS,
+        }
+    ),
+    ConsortiumRole.BOARD: frozenset({P.VIEW_ALL_REPORTS}),
+}
+# Which member roles a member administrator may give; the consortium administrator may also
+# make member administrators.
+ROLES_A_MEMBER_ADMIN_GRANTS = frozenset(
+    {
+        MemberRole.CASEWORKER,
+        MemberRole.SERVICE_LEAD,
+        MemberRole.DATA_PROTECTION_OFFICER,
+        MemberRole.BOARD,
+        MemberRole.MEMBER_ADMIN,
+    }
+)
+
+
+def perms_for(member_roles: frozenset[str], consortium_roles: frozenset[str]) -> frozenset[Perm]:
+    granted: set[Perm] = set()
+    for role in member_roles:
+        granted |= MEMBER_ROLE_PERMS.get(role, frozenset())
+    for role in consortium_roles:
+        granted |= CONSORTIUM_ROLE_PERMS.get(role, frozenset())
+    return frozenset(granted)

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from celery import current_app
+from celery.result import EagerResult
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+
+from outbox.models import OutboxMessage, ProcessedMessage
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxOutsideTransaction(RuntimeError):
+    """outbox_enqueue was called outside the transaction of the business change."""
+
+
+@dataclass
+class RelayResult:
+    sent: int = 0
+    failed: int = 0
+
+
+def outbox_enqueue(
+    *,
+    task_name: str,
+    kwargs: dict[str, Any] | None = None,
+    member_id: int | None = None,
+    dedupe_key: str | None = None,
+    using: str = "default",
+) -> OutboxMessage:
+    """Record a side effect in the current transaction; it is relayed once the change commits."""
+    if not connections[using].in_atomic_block:
+        raise OutboxOutsideTransaction(
+            "outbox_enqueue must run inside the transaction that makes the business change."
+        )
+    if dedupe_key:
+        existing = OutboxMessage.objects.using(using).filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    message = OutboxMessage.objects.using(using).create(
+        task_name=task_name,
+        kwargs=kwargs or {},
+        member_id=member_id,
+        dedupe_key=dedupe_key,
+    )
+    transaction.on_commit(
+        partial(outbox_relay, message_ids=[message.id], using=using), using=using, robust=True
+    )
+    return message
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    # 10 s, 20 s, 40 s ... capped at 10 minutes: a long outage is retried often enough to
+    # recover quickly without hammering a broker that is coming back.
+    return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 600))
+
+
+def _publish(message: OutboxMessage) -> None:
+    kwargs = {**message.kwargs, "outbox_message_id": str(message.id)}
+    if message.member_id is not None:
+        kwargs["member_id"] = message.member_id
+    task = current_app.tasks.get(message.task_name)
+    if task is None:
+        # A task defined in code that this process did not import: send by name.
+        current_app.send_task(message.task_name, kwargs=kwargs, task_id=str(message.id))
+        return
+    result = task.apply_async(kwargs=kwargs, task_id=str(message.id), retry=False)
+    if isinstance(result, EagerResult) and result.failed():
+        # Embedded mode runs the consumer right here; a failure leaves the message to retry.
+        raise RuntimeError(f"in-process task failed: {type(result.result).__name__}")
+
+
+def outbox_relay(
+    *,
+    message_ids: list[UUID] | None = None,
+    batch_size: int | None = None,
+    using: str = "default",
+) -> RelayResult:
+    """Send pending messages to the broker. Safe to run concurrently: rows are locked with
+    SKIP LOCKED, so two relays never send the same message at the same time; a message sent
+    whose row update is then lost is sent again later, which consumers shrug off."""
+    batch_size = batch_size or settings.OUTBOX_RELAY_BATCH
+    result = RelayResult()
+    while True:
+        now = timezone.now()
+        with transaction.atomic(using=using):
+            pending = OutboxMessage.objects.using(using).filter(
+                relayed_at__isnull=True, available_at__lte=now
+            )
+            if message_ids is not None:
+                pending = pending.filter(id__in=message_ids)
+            batch = list(
+                pending.select_for_update(skip_locked=True).order_by("available_at")[:batch_size]
+            )
+            broker_down = False
+            for message in batch:
+                message.attempts += 1
+                try:
+                    _publish(message)
+                except Exception as exc:  # noqa: BLE001 - any failure leaves the message queued
+                    message.available_at = now + _retry_delay(message.attempts)
+                    message.last_error = f"{type(exc).__name__}"[:300]
+                    message.save(update_fields=["attempts", "available_at", "last_error"])
+                    result.failed += 1
+                    broker_down = True
+                    logger.warning(
+                        "outbox: could not relay %s (attempt %s): %s; will retry",
+                        message.id,
+                        message.attempts,
+                        type(exc).__name__,
+                    )
+                    break
+                message.relayed_at = timezone.now()
+                message.last_error = ""
+                message.save(update_fields=["attempts", "relayed_at", "last_error"])
+                result.sent += 1
+        if broker_down or len(batch) < batch_size or message_ids is not None:
+            return result
+
+
+def outbox_pending_count() -> int:
+    return OutboxMessage.objects.filter(relayed_at__isnull=True).count()
+
+
+def outbox_prune(*, keep_days: int = 30) -> int:
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    deleted, _ = OutboxMessage.objects.filter(relayed_at__lt=cutoff).delete()
+    markers, _ = ProcessedMessage.objects.filter(processed_at__lt=cutoff).delete()
+    return deleted + markers

@@ -1,0 +1,116 @@
+"""The catalogue of shared services and which members offer them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import MemberOwnedModel
+
+
+class ServiceKind(models.Model):
+    """Employment support, learning and development, and any kind an administrator adds."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PAUSED = "paused", _("Paused")
+
+
+class Service(models.Model):
+    """A shared service. The catalogue is the consortium's, not any one member's."""
+
+    kind = models.ForeignKey(ServiceKind, on_delete=models.PROTECT, related_name="services")
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=160)
+    summary = models.CharField(max_length=300, help_text="One plain-language sentence.")
+    description = models.TextField(help_text="Plain language: what happens, who it is for.")
+    # Machine-readable eligibility, e.g. {"tenant_of_member": true, "min_age": 16,
+    # "employment_statuses": ["unemployed", "part_time"]}.
+    eligibility = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.OPEN
+    )
+    # SLA targets in UK working days.
+    sla_accept_days = models.PositiveSmallIntegerField(default=2)
+    sla_first_contact_days = models.PositiveSmallIntegerField(default=5)
+    # The routing rules applied in order (referrals/routing.py names them).
+    routing_rules = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind__order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", _("Short text")
+    LONG_TEXT = "long_text", _("Long text")
+    YES_NO = "yes_no", _("Yes or no")
+    CHOICE = "choice", _("One of several choices")
+    NUMBER = "number", _("Number")
+
+
+class ServiceQuestion(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=60)
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=300)
+    hint = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(max_length=12, choices=QuestionKind.choices, default=QuestionKind.TEXT)
+    choices = models.JSONField(default=list, blank=True)
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["service", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "key"], name="servicequestion_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class DeliveryMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("By phone")
+    ONLINE = "online", _("Online")
+
+
+class Offer(MemberOwnedModel):
+    """A member delivers a service: how much, where, in which languages, how."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="offers")
+    capacity_per_month = models.PositiveIntegerField(default=10)
+    # Postcode districts served, e.g. ["B10", "B11"]; empty means "anywhere".
+    areas = models.JSONField(default=list, blank=True)
+    # Language codes staff can work in, e.g. ["en", "ur", "bn"].
+    languages = models.JSONField(default=list, blank=True)
+    delivery_modes = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # The directory is public (ORUK feed, routing, the resident's consent page); changes are not.
+    public_read = True
+
+    class Meta(MemberOwnedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["member", "service"], name="offer_unique_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer {self.pk}"
