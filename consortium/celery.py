@@ -23,4 +23,25 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # Housekeeping: drop processed-message markers older than the redelivery window.
     "outbox-prune": {"task": "outbox.prune", "schedule": crontab(minute=17, hour=3)},
 }
-app.conf.beat_schedule = BEAT_SCHEDULE
+
+
+def _merge_app_schedules() -> dict[str, dict]:
+    """Each app declares its periodic tasks in `<app>/schedule.py` as BEAT_SCHEDULE."""
+    import importlib
+
+    merged = dict(BEAT_SCHEDULE)
+    for app_name in ("referrals", "procurement", "learning", "reports", "applications"):
+        try:
+            module = importlib.import_module(f"{app_name}.schedule")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app_name}.schedule":
+                raise
+            continue
+        for key, entry in module.BEAT_SCHEDULE.items():
+            if key in merged:
+                raise ValueError(f"beat schedule entry {key!r} is declared twice")
+            merged[key] = entry
+    return merged
+
+
+app.conf.beat_schedule = _merge_app_schedules()

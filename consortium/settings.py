@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "services",
     "referrals",
     "reports",
+    "applications",
+    "procurement",
+    "learning",
+    "notifications",
 ]
 
 MIDDLEWARE = [

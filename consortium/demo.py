@@ -1,0 +1,547 @@
+"""The demo consortium: twelve fictional housing associations and their synthetic records.
+
+Everything here is invented. Names are fictional, people are generated, and every association
+says in its description that it is synthetic. Randomness is seeded, so two runs on an empty
+database produce the same consortium, and a second run on a seeded database adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from members.models import (
+    ConsortiumRole,
+    ConsortiumRoleAssignment,
+    Member,
+    MemberRole,
+    Membership,
+    MembershipRole,
+)
+from members.scoping import consortium_scope
+from referrals.models import (
+    Application,
+    LawfulBasis,
+    Outcome,
+    OutcomeType,
+    Referral,
+    ReferralStatus,
+    Resident,
+    RoutingDecision,
+)
+from referrals.sla import LONDON, due_at
+from services.models import Offer, Service, ServiceKind, ServiceQuestion
+
+SEED = 2026
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - the documented demo password, demo only
+DEMO_EMAIL_DOMAIN = "demo.example"
+
+MEMBERS = [
+    # name, short name, slug, postcode districts
+    ("Aldgate and Bow Homes", "Aldgate & Bow", "aldgate-bow", ["E1", "E2", "E3"]),
+    ("Brixton Community Housing", "Brixton CH", "brixton", ["SW2", "SW9"]),
+    ("Sparkbrook Housing Co-operative", "Sparkbrook", "sparkbrook", ["B10", "B11", "B12"]),
+    ("Manningham Homes", "Manningham", "manningham", ["BD8", "BD9", "BD3"]),
+    ("Belgrave Tenants' Association", "Belgrave", "belgrave", ["LE4", "LE5"]),
+    ("Moss Side Housing Trust", "Moss Side", "moss-side", ["M14", "M15", "M16"]),
+    ("Chapeltown Homes", "Chapeltown", "chapeltown", ["LS7", "LS8"]),
+    ("St Pauls Housing Partnership", "St Pauls", "st-pauls", ["BS2", "BS5"]),
+    ("Toxteth Community Homes", "Toxteth", "toxteth", ["L8", "L7"]),
+    ("Tottenham Hale Housing", "Tottenham Hale", "tottenham-hale", ["N15", "N17"]),
+    ("Small Heath Homes", "Small Heath", "small-heath", ["B9", "B10"]),
+    ("Hyson Green Housing", "Hyson Green", "hyson-green", ["NG7", "NG5"]),
+]
+
+KINDS = [
+    ("employment", "Employment support", "Help to find work, get ready for it and keep it.", 1),
+    ("learning", "Learning and development", "Courses and training places.", 2),
+    ("wellbeing", "Money and wellbeing", "Help with money, digital skills and confidence.", 3),
+]
+
+SERVICES = [
+    # slug, kind, name, summary, accept days, contact days, eligibility
+    (
+        "job-search-cv",
+        "employment",
+        "Job search and CV help",
+        "A work coach helps you find jobs that suit you and write a CV that gets noticed.",
+        2,
+        5,
+        {"tenant_of_member": True, "min_age": 16},
+    ),
+    (
+        "interview-preparation",
+        "employment",
+        "Interview preparation",
+        "Practise interviews with a coach and get ready for the questions employers ask.",
+        2,
+        5,
+        {"tenant_of_member": True, "min_age": 16},
+    ),
+    (
+        "in-work-support",
+        "employment",
+        "In-work support",
+        "Support in the first months of a new job, so it works out for you.",
+        3,
+        5,
+        {"tenant_of_member": True, "employment_statuses": ["employed", "self_employed"]},
+    ),
+    (
+        "english-for-work",
+        "learning",
+        "English for work (ESOL)",
+        "Improve your spoken and written English for work, in small friendly groups.",
+        3,
+        10,
+        {"tenant_of_member": True, "min_age": 16},
+    ),
+    (
+        "digital-skills",
+        "learning",
+        "Digital skills course",
+        "Learn to use email, online forms and job sites with confidence.",
+        3,
+        10,
+        {"tenant_of_member": True},
+    ),
+    (
+        "construction-skills",
+        "learning",
+        "Construction skills and CSCS card",
+        "A short course and test that lets you work on building sites.",
+        3,
+        10,
+        {"tenant_of_member": True, "min_age": 18},
+    ),
+    (
+        "money-advice",
+        "wellbeing",
+        "Money and benefits advice",
+        "Check you get every benefit you are entitled to and plan your money when work starts.",
+        2,
+        5,
+        {"tenant_of_member": True},
+    ),
+]
+
+QUESTIONS = {
+    "job-search-cv": [
+        ("work_wanted", "What kind of work are you looking for?", "long_text", []),
+        ("has_cv", "Do you have a CV?", "yes_no", []),
+    ],
+    "interview-preparation": [
+        ("interview_booked", "Do you have an interview booked?", "yes_no", []),
+    ],
+    "in-work-support": [
+        ("job_start", "When did you start your job?", "text", []),
+    ],
+    "english-for-work": [
+        (
+            "english_level",
+            "How comfortable are you speaking English?",
+            "choice",
+            ["A little", "Some", "Quite comfortable"],
+        ),
+    ],
+    "digital-skills": [
+        ("has_device", "Do you have a phone, tablet or computer you can use?", "yes_no", []),
+    ],
+    "construction-skills": [
+        ("site_experience", "Have you worked on a building site before?", "yes_no", []),
+    ],
+    "money-advice": [
+        ("topic", "What would you like help with?", "long_text", []),
+    ],
+}
+
+LANGUAGE_MIX = ["en"] * 10 + ["ur", "bn", "so", "ar", "pl", "ur", "bn", "so"]
+FIRST_NAMES = [
+    "Amina", "Bilal", "Chidi", "Daria", "Ebrahim", "Fatima", "Gareth", "Hodan", "Imran",
+    "Jolanta", "Kwame", "Leyla", "Mohammed", "Nasra", "Olu", "Priya", "Qadir", "Rukhsana",
+    "Samir", "Tomasz", "Uzma", "Vikram", "Wanjiru", "Yusuf", "Zainab", "Abdi", "Shirin",
+]  # fmt: skip
+LAST_NAMES = [
+    "Ahmed", "Begum", "Okafor", "Nowak", "Hussain", "Mensah", "Ali", "Khan", "Farah",
+    "Kowalski", "Patel", "Osei", "Rahman", "Hassan", "Jones", "Mohamed", "Iqbal", "Adeyemi",
+]  # fmt: skip
+
+
+@dataclass
+class DemoSignIn:
+    email: str
+    role: str
+    member: str
+
+
+@dataclass
+class SeedResult:
+    created_members: int = 0
+    created_referrals: int = 0
+    sign_ins: list[DemoSignIn] = field(default_factory=list)
+
+
+def _demo_user(email: str, full_name: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, settings.DEMO_TOTP_SECRET)
+        RecoveryCodes.activate(user)
+    return user
+
+
+def _seed_catalogue() -> dict[str, Service]:
+    kinds = {}
+    for slug, name, description, order in KINDS:
+        kinds[slug], _ = ServiceKind.objects.get_or_create(
+            slug=slug, defaults={"name": name, "description": description, "order": order}
+        )
+    services = {}
+    for slug, kind, name, summary, accept, contact, eligibility in SERVICES:
+        service, created = Service.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "kind": kinds[kind],
+                "name": name,
+                "summary": summary,
+                "description": summary
+                + " It is free for residents of every member association. A member of staff"
+                " will contact you in the way you choose.",
+                "eligibility": eligibility,
+                "sla_accept_days": accept,
+                "sla_first_contact_days": contact,
+                "routing_rules": ["consent", "capacity", "area", "language", "own_landlord"],
+            },
+        )
+        if created:
+            for order, (key, text, qkind, choices) in enumerate(QUESTIONS.get(slug, [])):
+                ServiceQuestion.objects.create(
+                    service=service, key=key, order=order, text=text, kind=qkind, choices=choices
+                )
+        services[slug] = service
+    return services
+
+
+def _seed_members(result: SeedResult) -> list[Member]:
+    members = []
+    for name, short, slug, areas in MEMBERS:
+        member, created = Member.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "short_name": short,
+                "areas": areas,
+                "email": f"hello@{slug}.{DEMO_EMAIL_DOMAIN}",
+                "description": f"{name} is a fictional housing association: synthetic demo data.",
+                "is_synthetic": True,
+            },
+        )
+        result.created_members += int(created)
+        members.append(member)
+    return members
+
+
+def _seed_offers(rng: random.Random, members: list[Member], services: dict[str, Service]) -> None:
+    slugs = list(services)
+    for index, member in enumerate(members):
+        # Every member offers job search help or another employment service, and two or three
+        # more, so that routing has choices and every member delivers something.
+        chosen = {slugs[index % 3]} | set(rng.sample(slugs, 2))
+        for slug in sorted(chosen):
+            languages = sorted({"en", *rng.sample(["ur", "bn", "so", "ar", "pl"], 2)})
+            Offer.objects.get_or_create(
+                member=member,
+                service=services[slug],
+                defaults={
+                    "capacity_per_month": rng.choice([15, 20, 30, 40]),
+                    "areas": member.areas + rng.sample(["E1", "B10", "M14", "LS7", "N15"], 1),
+                    "languages": languages,
+                    "delivery_modes": rng.sample(["in_person", "phone", "online"], 2),
+                },
+            )
+    # Any service nobody offers yet gets the first member as provider.
+    for service in services.values():
+        if not Offer.objects.filter(service=service).exists():
+            Offer.objects.create(member=members[0], service=service, languages=["en"])
+
+
+def _seed_staff(members: list[Member], result: SeedResult) -> dict[int, list[User]]:
+    caseworkers: dict[int, list[User]] = {}
+    roles = [
+        ("caseworker", [MemberRole.CASEWORKER]),
+        ("lead", [MemberRole.SERVICE_LEAD, MemberRole.CASEWORKER]),
+        ("admin", [MemberRole.MEMBER_ADMIN]),
+        ("dpo", [MemberRole.DATA_PROTECTION_OFFICER]),
+        ("board", [MemberRole.BOARD]),
+    ]
+    for member in members:
+        for label, member_roles in roles:
+            email = f"{label}.{member.slug}@{DEMO_EMAIL_DOMAIN}"
+            user = _demo_user(email, f"Demo {label.title()} ({member.short_name})")
+            membership, _ = Membership.objects.get_or_create(user=user, defaults={"member": member})
+            for role in member_roles:
+                MembershipRole.objects.get_or_create(
+                    member=member, membership=membership, role=role
+                )
+            if MemberRole.CASEWORKER in member_roles:
+                caseworkers.setdefault(member.pk, []).append(user)
+            result.sign_ins.append(
+                DemoSignIn(email, ", ".join(str(r.label) for r in member_roles), member.short_name)
+            )
+    for label, role in [
+        ("coordinator", ConsortiumRole.COORDINATOR),
+        ("administrator", ConsortiumRole.ADMINISTRATOR),
+        ("consortium-board", ConsortiumRole.BOARD),
+    ]:
+        email = f"{label}@{DEMO_EMAIL_DOMAIN}"
+        user = _demo_user(email, f"Demo {label.replace('-', ' ').title()}")
+        if role == ConsortiumRole.ADMINISTRATOR:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        ConsortiumRoleAssignment.objects.get_or_create(
+            user=user, role=role, revoked_at__isnull=True
+        )
+        result.sign_ins.append(DemoSignIn(email, str(role.label), "consortium"))
+    return caseworkers
+
+
+def _quarter_starts(today: date, count: int) -> list[date]:
+    """Financial-year quarters (April to March), oldest first, ending with the current one."""
+    month = ((today.month - 4) // 3) * 3 + 4
+    year = today.year
+    if month < 1:
+        month += 12
+        year -= 1
+    starts = []
+    current = date(year, month, 1)
+    for _ in range(count):
+        starts.append(current)
+        month, year = current.month - 3, current.year
+        if month < 1:
+            month += 12
+            year -= 1
+        current = date(year, month, 1)
+    return list(reversed(starts))
+
+
+def _at(day: date, rng: random.Random) -> datetime:
+    return datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=LONDON)
+
+
+def _seed_referrals(
+    rng: random.Random,
+    members: list[Member],
+    services: dict[str, Service],
+    caseworkers: dict[int, list[User]],
+    result: SeedResult,
+) -> None:
+    if Referral.objects.filter(is_synthetic=True).exists():
+        return  # Referrals are seeded once; a second run adds nothing.
+    offers_by_service: dict[int, list[Offer]] = {}
+    for offer in Offer.objects.all():
+        offers_by_service.setdefault(offer.service_id, []).append(offer)
+    today = timezone.localdate()
+    quarters = _quarter_starts(today, 6)
+    service_list = list(services.values())
+    for quarter_index, quarter_start in enumerate(quarters):
+        quarter_end = min(_quarter_starts(quarter_start + timedelta(days=100), 1)[0], today)
+        span = max((quarter_end - quarter_start).days, 1)
+        for member in members:
+            # Volumes grow a little each quarter: the trend boards like to see.
+            for _ in range(rng.randint(8, 12) + quarter_index * 2):
+                _seed_one_referral(
+                    rng,
+                    member,
+                    rng.choice(service_list),
+                    offers_by_service,
+                    caseworkers,
+                    quarter_start + timedelta(days=rng.randrange(span)),
+                    today,
+                )
+                result.created_referrals += 1
+
+
+def _seed_one_referral(
+    rng: random.Random,
+    member: Member,
+    service: Service,
+    offers_by_service: dict[int, list[Offer]],
+    caseworkers: dict[int, list[User]],
+    day: date,
+    today: date,
+) -> None:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    language = rng.choice(LANGUAGE_MIX)
+    district = rng.choice(member.areas)
+    resident = Resident.objects.create(
+        member=member,
+        full_name=f"{first} {last}",
+        email=f"{first}.{last}.{rng.randrange(10**6)}@residents.{DEMO_EMAIL_DOMAIN}".lower(),
+        phone=f"07700 9{rng.randrange(10**5):05d}",
+        postcode=f"{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+        f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+        postcode_district=district,
+        preferred_language=language,
+        is_synthetic=True,
+    )
+    offers = offers_by_service.get(service.pk, [])
+    own = [o for o in offers if o.member_id == member.pk]
+    provider_offer = own[0] if own else (rng.choice(offers) if offers else None)
+    submitted = _at(day, rng)
+    shared_with = sorted({member.pk, *(o.member_id for o in offers)})
+    application = Application.objects.create(
+        member=member,
+        service=service,
+        resident=resident,
+        answers={},
+        language=language,
+        submitted_at=submitted,
+        idempotency_key=f"demo-{resident.pk}",
+        lawful_basis=LawfulBasis.CONSENT,
+        data_sharing_text="(Synthetic demo application.) Your application will be shared with "
+        "the member associations named on this page, to deliver the service you asked for.",
+        shared_with_member_ids=shared_with,
+        consent_given_at=submitted,
+    )
+    referral = Referral(
+        member=member,
+        application=application,
+        reference=application.reference,
+        service=service,
+        area=district,
+        language=language,
+        need_summary=f"Resident asks for {service.name.lower()}.",
+        submitted_at=submitted,
+        updated_at=submitted,
+        is_synthetic=True,
+    )
+    age_days = (today - day).days
+    if provider_offer is None:
+        referral.unrouted_since = submitted
+        referral.save()
+        return
+    provider = provider_offer.member_id
+    referral.provider_id = provider
+    referral.status = ReferralStatus.ROUTED
+    referral.routed_at = submitted + timedelta(minutes=1)
+    referral.sla_accept_due = due_at(referral.routed_at, service.sla_accept_days)
+    reasons = ["named in the resident's consent", "offers the service with capacity"]
+    reasons.append("resident's own landlord" if provider == member.pk else "area and language")
+
+    roll = rng.random()
+    worker = rng.choice(caseworkers.get(provider, [None]))  # type: ignore[list-item]
+    if age_days > 3 and roll > 0.08:
+        referral.accepted_at = referral.routed_at + timedelta(hours=rng.randint(2, 90))
+        referral.accepted_by = worker
+        referral.sla_accept_breached = referral.accepted_at > referral.sla_accept_due
+        referral.status = ReferralStatus.ACCEPTED
+        referral.sla_first_contact_due = due_at(referral.routed_at, service.sla_first_contact_days)
+        referral.first_contact_at = referral.accepted_at + timedelta(hours=rng.randint(1, 72))
+        if age_days > 20:
+            referral.in_progress_at = referral.first_contact_at
+            referral.status = ReferralStatus.IN_PROGRESS
+        if age_days > 45 and rng.random() < 0.75:
+            referral.status = ReferralStatus.CLOSED
+            referral.outcome_recorded_at = referral.accepted_at + timedelta(
+                days=rng.randint(20, 40)
+            )
+            referral.closed_at = referral.outcome_recorded_at + timedelta(days=1)
+            referral.closed_by = worker
+    elif age_days > 3 and roll > 0.04:
+        referral.status = ReferralStatus.WITHDRAWN
+        referral.withdrawn_at = referral.routed_at + timedelta(days=1)
+    referral.updated_at = max(
+        t for t in (referral.routed_at, referral.accepted_at, referral.closed_at) if t is not None
+    )
+    referral.save()
+    RoutingDecision.objects.create(
+        member=member,
+        referral=referral,
+        provider_id=provider,
+        decided_at=referral.routed_at,
+        reasons=reasons,
+        note="Synthetic demo routing decision.",
+    )
+    if referral.status == ReferralStatus.CLOSED:
+        _seed_outcomes(rng, referral, service, worker)
+
+
+def _seed_outcomes(rng: random.Random, referral: Referral, service: Service, worker: User) -> None:
+    assert referral.outcome_recorded_at is not None
+    achieved = referral.outcome_recorded_at.date()
+    kind = service.kind.slug if service.kind_id else "employment"
+    common = {
+        "member_id": referral.member_id,
+        "provider_id": referral.provider_id,
+        "referral": referral,
+        "service": service,
+        "recorded_by": worker,
+        "recorded_at": referral.outcome_recorded_at,
+        "is_synthetic": True,
+    }
+    roll = rng.random()
+    if kind == "employment" and roll < 0.55:
+        hours = Decimal(rng.choice([16, 20, 25, 30, 37.5]))
+        Outcome.objects.create(
+            type=OutcomeType.JOB_STARTED, achieved_on=achieved, hours_per_week=hours, **common
+        )
+        if achieved + timedelta(weeks=13) <= timezone.localdate() and rng.random() < 0.7:
+            Outcome.objects.create(
+                type=OutcomeType.JOB_SUSTAINED_13,
+                achieved_on=achieved + timedelta(weeks=13),
+                hours_per_week=hours,
+                **common,
+            )
+            if achieved + timedelta(weeks=26) <= timezone.localdate() and rng.random() < 0.7:
+                Outcome.objects.create(
+                    type=OutcomeType.JOB_SUSTAINED_26,
+                    achieved_on=achieved + timedelta(weeks=26),
+                    hours_per_week=hours,
+                    **common,
+                )
+    elif kind == "employment" and roll < 0.65:
+        Outcome.objects.create(type=OutcomeType.APPRENTICESHIP, achieved_on=achieved, **common)
+    elif kind == "learning" and roll < 0.8:
+        Outcome.objects.create(type=OutcomeType.TRAINING_COMPLETED, achieved_on=achieved, **common)
+        if rng.random() < 0.5:
+            Outcome.objects.create(
+                type=OutcomeType.QUALIFICATION,
+                achieved_on=achieved,
+                qualification_level=rng.choice([1, 1, 2, 2, 3]),
+                **common,
+            )
+    elif roll < 0.85:
+        Outcome.objects.create(type=OutcomeType.VOLUNTEERING, achieved_on=achieved, **common)
+    else:
+        Outcome.objects.create(
+            type=OutcomeType.NO_OUTCOME,
+            achieved_on=achieved,
+            no_outcome_reason="Resident moved away (synthetic).",
+            **common,
+        )
+
+
+def seed_demo() -> SeedResult:
+    """Create the demo consortium. Safe to run twice: the second run adds nothing."""
+    rng = random.Random(SEED)  # noqa: S311 - synthetic data, not security
+    result = SeedResult()
+    with transaction.atomic(), consortium_scope(reason="seed the demo consortium"):
+        services = _seed_catalogue()
+        members = _seed_members(result)
+        _seed_offers(rng, members, services)
+        caseworkers = _seed_staff(members, result)
+        _seed_referrals(rng, members, services, caseworkers, result)
+    return result
