@@ -480,7 +480,8 @@ def _seed_one_referral(
 
 
 def _seed_outcomes(rng: random.Random, referral: Referral, service: Service, worker: User) -> None:
-    assert referral.outcome_recorded_at is not None
+    if referral.outcome_recorded_at is None:
+        return
     achieved = referral.outcome_recorded_at.date()
     kind = service.kind.slug if service.kind_id else "employment"
     common = {

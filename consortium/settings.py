@@ -348,23 +348,34 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- Email ----------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Consortium portal <no-reply@portal.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_HOST = env.str("EMAIL_HOST")
+EMAIL_SERVER = env.str("EMAIL_HOST")
 if TESTING:
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-elif EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = env.int("EMAIL_PORT", 587, minimum=1)
-    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", True)
-    EMAIL_TIMEOUT = 10
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+elif EMAIL_SERVER:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": EMAIL_SERVER,
+                "port": env.int("EMAIL_PORT", 587, minimum=1),
+                "username": env.str("EMAIL_HOST_USER", ""),
+                "password": env.str("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env.bool("EMAIL_USE_TLS", True),
+                "timeout": 10,
+            },
+        }
+    }
 else:
     # Without a mail server, messages are written to files (never to the log: they hold
     # personal data) so a tester can read the sign-in codes the demo sends.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = VAR_DIR / "mail"
     if PRODUCTION:
         raise EnvError("EMAIL_HOST must be set when DJANGO_ENV=production")
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -54,12 +55,11 @@ def email_send(*, kind: str, ids: dict[str, Any]) -> int:
                 body=body,
                 to=[recipient.email],
             )
-            try:
+            # The HTML part is optional: plain text is what every mail client shows well.
+            with contextlib.suppress(TemplateDoesNotExist):
                 message.attach_alternative(
                     render_to_string(f"emails/{kind}.html", context), "text/html"
                 )
-            except TemplateDoesNotExist:
-                pass
             message.send()
             sent += 1
     logger.info("sent %s email(s) of kind %s", sent, kind)

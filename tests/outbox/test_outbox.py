@@ -1,0 +1,127 @@
+"""The transactional outbox: committed with the change, relayed after commit, and again after a
+broker outage; a duplicate delivery does the work once."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from members.models import Member
+from members.scoping import consortium_scope
+from outbox.models import OutboxMessage, ProcessedMessage
+from outbox.services import OutboxOutsideTransaction, outbox_enqueue, outbox_relay
+from tests.fixtures_services import celery_broker, private_redis
+from tests.outbox.consumers import RUN_REASON, count_runs
+
+pytestmark = pytest.mark.django_db
+
+
+def runs_of(label: str) -> int:
+    with consortium_scope(reason="test: count consumer runs"):
+        return AuditEvent.objects.filter(reason=f"{RUN_REASON}:{label}").count()
+
+
+def test_a_message_is_committed_with_the_business_change(
+    django_capture_on_commit_callbacks,
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        member = Member.objects.create(name="Outbox HA", short_name="OHA", slug="oha")
+        message = outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "x"})
+    assert Member.objects.filter(pk=member.pk).exists()
+    assert OutboxMessage.objects.get(pk=message.pk).relayed_at is None
+    assert len(callbacks) == 1  # the after-commit relay
+
+
+def test_nothing_is_enqueued_when_the_transaction_rolls_back(
+    django_capture_on_commit_callbacks,
+) -> None:
+    class Boom(Exception):
+        pass
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(Boom), transaction.atomic():
+            Member.objects.create(name="Rolled back HA", short_name="RB", slug="rb")
+            outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "rb"})
+            raise Boom
+    assert not OutboxMessage.objects.exists()
+    assert not Member.objects.filter(slug="rb").exists()
+    assert callbacks == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_outside_a_transaction_is_refused() -> None:
+    with pytest.raises(OutboxOutsideTransaction):
+        outbox_enqueue(task_name="tests.outbox.count_runs")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_the_same_business_event_enqueued_twice_is_one_message() -> None:
+    with transaction.atomic():
+        first = outbox_enqueue(task_name="tests.outbox.count_runs", dedupe_key="event-1")
+        second = outbox_enqueue(task_name="tests.outbox.count_runs", dedupe_key="event-1")
+    assert first.pk == second.pk
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_a_broker_outage_delays_the_message_and_it_is_relayed_when_the_broker_returns() -> None:
+    with private_redis() as broker, celery_broker(broker.url):
+        broker.stop()  # the broker is down while the resident submits
+        with transaction.atomic():
+            message = outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "o"})
+        result = outbox_relay()
+        message.refresh_from_db()
+        assert (result.sent, result.failed) == (0, 1)
+        assert message.relayed_at is None
+        assert message.attempts == 1
+        assert message.available_at > timezone.now()
+        assert message.last_error  # the exception class, never the payload
+
+        broker.start()  # the broker comes back on the same port
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            available_at=timezone.now() - timedelta(seconds=1)
+        )
+        result = outbox_relay()
+        message.refresh_from_db()
+        assert (result.sent, result.failed) == (1, 0)
+        assert message.relayed_at is not None
+
+        queued = broker.client().lrange("celery", 0, -1)
+        assert len(queued) == 1
+        body = json.loads(queued[0])
+        assert body["headers"]["id"] == str(message.pk)
+        assert body["headers"]["task"] == "tests.outbox.count_runs"
+
+
+def test_a_relayed_message_is_not_sent_again() -> None:
+    with private_redis() as broker, celery_broker(broker.url):
+        with transaction.atomic():
+            outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "once"})
+        assert outbox_relay().sent == 1
+        assert outbox_relay().sent == 0
+        assert broker.client().llen("celery") == 1
+
+
+def test_a_message_delivered_twice_runs_its_consumer_once() -> None:
+    with transaction.atomic():
+        message = outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "dup"})
+    kwargs = {"label": "dup", "outbox_message_id": str(message.pk)}
+    count_runs.apply(kwargs=kwargs).get()
+    count_runs.apply(kwargs=kwargs).get()  # the broker redelivered it
+    assert runs_of("dup") == 1
+    assert ProcessedMessage.objects.filter(message_id=message.pk).count() == 1
+
+
+def test_a_consumer_that_fails_leaves_no_claim_so_a_retry_does_the_work() -> None:
+    with transaction.atomic():
+        message = outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "retry"})
+    # A call with a bad argument fails inside the task's transaction: the claim rolls back too.
+    failed = count_runs.apply(kwargs={"outbox_message_id": str(message.pk), "wrong": 1})
+    assert failed.failed()
+    assert not ProcessedMessage.objects.filter(message_id=message.pk).exists()
+    count_runs.apply(kwargs={"label": "retry", "outbox_message_id": str(message.pk)}).get()
+    assert runs_of("retry") == 1
