@@ -20,9 +20,10 @@ class OutboxMessage(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     task_name = models.CharField(max_length=200)
     kwargs = models.JSONField(default=dict)
-    # The member the consumer acts for (it sets this scope); empty for consortium-wide work.
-    # Not a member-owned row: the relay, which sees every message, is infrastructure.
-    member_id = models.BigIntegerField(null=True, blank=True)
+    # The member scope the consumer runs in; empty for consortium-wide work. Deliberately not a
+    # member key: a message holds ids only, never a member's records, and the relay (which must
+    # see every message) is infrastructure, so this table carries no row-level security.
+    scope_member_id = models.BigIntegerField(null=True, blank=True)
     # The same business event enqueued twice (a retried request) becomes one message.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now)

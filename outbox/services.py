@@ -48,7 +48,7 @@ def outbox_enqueue(
     message = OutboxMessage.objects.using(using).create(
         task_name=task_name,
         kwargs=kwargs or {},
-        member_id=member_id,
+        scope_member_id=member_id,
         dedupe_key=dedupe_key,
     )
     transaction.on_commit(
@@ -65,8 +65,8 @@ def _retry_delay(attempts: int) -> timedelta:
 
 def _publish(message: OutboxMessage) -> None:
     kwargs = {**message.kwargs, "outbox_message_id": str(message.id)}
-    if message.member_id is not None:
-        kwargs["member_id"] = message.member_id
+    if message.scope_member_id is not None:
+        kwargs["member_id"] = message.scope_member_id
     task = current_app.tasks.get(message.task_name)
     if task is None:
         # A task defined in code that this process did not import: send by name.
