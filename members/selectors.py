@@ -4,16 +4,22 @@ from typing import TYPE_CHECKING
 
 from members.actor import ANONYMOUS, Actor
 from members.models import ConsortiumRoleAssignment, Member, Membership, MembershipRole
+from members.scoping import user_scope
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
 def actor_for_user(user: User | None) -> Actor:
-    """Load the user's member and roles. Runs inside user_scope: row-level security lets a user
+    """Load the user's member and roles, inside a user scope: row-level security lets a user
     read their own membership rows before any member scope exists."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
+    with user_scope(user.pk):
+        return _actor_in_user_scope(user)
+
+
+def _actor_in_user_scope(user: User) -> Actor:
     membership = (
         Membership.objects.unscoped()
         .filter(user=user, deactivated_at__isnull=True)

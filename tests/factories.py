@@ -40,7 +40,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     full_name = factory.Faker("name", locale="en_GB")
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+    password = factory.django.Password("correct horse battery staple")
 
 
 class MemberOwnedFactory(factory.django.DjangoModelFactory):
