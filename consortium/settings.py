@@ -43,7 +43,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin, behind allauth sign-in with MFA and an audited consortium scope.
+    "consortium.admin_site.ConsortiumAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     # Sets the member scope (and the PostgreSQL row-level security setting) for the request, from
     # the signed-in user's membership, inside the request's transaction.
     "members.middleware.MemberScopeMiddleware",
+    # Staff (anyone with a member or consortium role) must set up a second factor first.
+    "accounts.middleware.RequireStaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "consortium.urls"

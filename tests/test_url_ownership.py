@@ -31,7 +31,7 @@ COVERED_BY = {"admin": "admin:index"}
 
 def iter_named_patterns(
     patterns: list[URLPattern | URLResolver], namespace: str = ""
-) -> Iterator[tuple[str | None, str, str]]:
+) -> Iterator[tuple[str | None, str, str, str]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             child_ns = namespace
@@ -45,7 +45,7 @@ def iter_named_patterns(
             if view_class is not None:
                 module = view_class.__module__
             name = f"{namespace}{pattern.name}" if pattern.name else None
-            yield name, module, str(pattern.pattern)
+            yield name, module, str(pattern.pattern), namespace.rstrip(":")
 
 
 def declared_ownership_markers() -> set[str]:
@@ -69,18 +69,15 @@ def declared_ownership_markers() -> set[str]:
 def test_every_url_pattern_has_an_ownership_test() -> None:
     covered = declared_ownership_markers()
     uncovered = []
-    for name, module, route in iter_named_patterns(get_resolver().url_patterns):
+    for name, module, route, namespace in iter_named_patterns(get_resolver().url_patterns):
         if module.startswith(SELF_ONLY_MODULE_PREFIXES):
             continue
-        if name is None:
-            if module.startswith(("django.contrib.admin", "django.views.static")):
-                continue
-            uncovered.append(f"(unnamed) {route} in {module}")
-            continue
-        namespace = name.split(":", 1)[0] if ":" in name else ""
         if namespace in COVERED_BY:
             if COVERED_BY[namespace] not in covered:
-                uncovered.append(f"{name} (needs {COVERED_BY[namespace]})")
+                uncovered.append(f"{name or route} (needs {COVERED_BY[namespace]})")
+            continue
+        if name is None:
+            uncovered.append(f"(unnamed) {route} in {module}")
             continue
         if name in PUBLIC or name in covered:
             continue
@@ -94,6 +91,6 @@ def test_every_url_pattern_has_an_ownership_test() -> None:
 
 
 def test_the_meta_test_sees_markers_and_patterns() -> None:
-    names = {name for name, _, _ in iter_named_patterns(get_resolver().url_patterns)}
+    names = {name for name, _, _, _ in iter_named_patterns(get_resolver().url_patterns)}
     assert {"home", "health", "dashboard"} <= names
     assert "dashboard" in declared_ownership_markers()

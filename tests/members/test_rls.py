@@ -183,19 +183,24 @@ def test_with_member_b_set_inserting_or_changing_a_row_of_member_a_fails(
                 cursor.execute(
                     "INSERT INTO referrals_resident (member_id, full_name, email, phone, postcode,"
                     " postcode_district, preferred_language, contact_method, is_synthetic,"
-                    " created_at) VALUES (%s, 'Forged', '', '', '', '', 'en', 'email', true, now())",
+                    " created_at)"
+                    " VALUES (%s, 'Forged', '', '', '', '', 'en', 'email', true, now())",
                     [a],
                 )
             conn.rollback()
             set_scope(cursor, member_id=b)
-            cursor.execute("UPDATE referrals_resident SET full_name = 'Changed' WHERE member_id = %s", [a])
+            cursor.execute(
+                "UPDATE referrals_resident SET full_name = 'Changed' WHERE member_id = %s", [a]
+            )
             assert cursor.rowcount == 0
             cursor.execute("DELETE FROM referrals_referral WHERE member_id = %s", [a])
             assert cursor.rowcount == 0
             conn.rollback()
             # Public-read rows can be read but not written by another member.
             set_scope(cursor, member_id=b)
-            cursor.execute("UPDATE services_offer SET capacity_per_month = 0 WHERE member_id = %s", [a])
+            cursor.execute(
+                "UPDATE services_offer SET capacity_per_month = 0 WHERE member_id = %s", [a]
+            )
             assert cursor.rowcount == 0
             conn.rollback()
     finally:
@@ -233,7 +238,8 @@ def test_a_provider_sees_a_referral_it_is_party_to_but_a_third_member_does_not(
             for member, expected in ((a, 1), (c, 1), (b, 0)):
                 set_scope(cursor, member_id=member)
                 cursor.execute(
-                    "SELECT count(*) FROM referrals_referral WHERE member_id = %s AND provider_id = %s",
+                    "SELECT count(*) FROM referrals_referral"
+                    " WHERE member_id = %s AND provider_id = %s",
                     [a, c],
                 )
                 assert cursor.fetchone()[0] == expected, member

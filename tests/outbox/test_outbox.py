@@ -43,11 +43,14 @@ def test_nothing_is_enqueued_when_the_transaction_rolls_back(
     class Boom(Exception):
         pass
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(Boom), transaction.atomic():
-            Member.objects.create(name="Rolled back HA", short_name="RB", slug="rb")
-            outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "rb"})
-            raise Boom
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(Boom),
+        transaction.atomic(),
+    ):
+        Member.objects.create(name="Rolled back HA", short_name="RB", slug="rb")
+        outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "rb"})
+        raise Boom
     assert not OutboxMessage.objects.exists()
     assert not Member.objects.filter(slug="rb").exists()
     assert callbacks == []
