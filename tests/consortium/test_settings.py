@@ -114,12 +114,12 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_embedded_default_uses_sqlite_and_in_process_tasks_and_says_so_once() -> None:
+def test_embedded_default_uses_sqlite_and_in_process_tasks_and_says_so_once(tmp_path: Path) -> None:
     result = run_python(
         SETUP + "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER,"
         " settings.CACHES['default']['BACKEND'])",
         DJANGO_ENV="development",
-        VAR_DIR="/tmp/portal-embedded-test",
+        VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
@@ -148,11 +148,11 @@ def test_with_urls_set_it_uses_postgresql_and_redis_and_is_not_embedded() -> Non
     assert "Embedded mode" not in result.stderr
 
 
-def test_argon2_is_the_first_password_hasher_outside_tests() -> None:
+def test_argon2_is_the_first_password_hasher_outside_tests(tmp_path: Path) -> None:
     result = run_python(
         SETUP + "print(settings.PASSWORD_HASHERS[0])",
         DJANGO_ENV="development",
-        VAR_DIR="/tmp/portal-embedded-test",
+        VAR_DIR=str(tmp_path),
     )
     assert result.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"
 
