@@ -28,6 +28,8 @@ class Perm(StrEnum):
     MANAGE_PROCUREMENT = "manage_procurement"
     BOOK_LEARNING = "book_learning"
     MANAGE_LEARNING = "manage_learning"
+    # Every member's procurement baseline and spend (private to each member otherwise).
+    VIEW_MEMBER_COSTS = "view_member_costs"
     USE_API_TOKENS = "use_api_tokens"
 
 
@@ -60,6 +62,7 @@ CONSORTIUM_ROLE_PERMS: dict[str, frozenset[Perm]] = {
         {
             P.ROUTE_REFERRALS,
             P.VIEW_CONSORTIUM_QUEUES,
+            P.VIEW_MEMBER_COSTS,
             P.GENERATE_REPORTS,
             P.VIEW_ALL_REPORTS,
             P.USE_API_TOKENS,

@@ -48,7 +48,9 @@ OPEN_TO_JOIN = (ContractStatus.PLANNED, ContractStatus.TENDERING)
 
 
 class Contract(models.Model):
-    reference = models.CharField(max_length=20, unique=True, help_text=_("For example JP-2026-001."))
+    reference = models.CharField(
+        max_length=20, unique=True, help_text=_("For example JP-2026-001.")
+    )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     category = models.CharField(max_length=30, choices=ContractCategory.choices)
