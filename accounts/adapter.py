@@ -1,20 +1,61 @@
-"""allauth adapters: no public sign-up for staff; sign-up happens only through an invitation."""
+"""allauth adapters: no public sign-up; staff sign up only through an invitation, and staff
+cannot remove their last second factor."""
 
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django import forms
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from accounts.selectors import SECOND_FACTOR_TYPES
+
+# The id of the invitation whose link was opened in this session (members/views.py:
+# invitation_accept). Sign-up is open only while it is set; the invited address is also stashed
+# as allauth's verified email, so the account starts with that address verified.
 INVITATION_SESSION_KEY = "accepted_invitation_id"
+INVITATION_EMAIL_SESSION_KEY = "accepted_invitation_email"
+
+
+def _current_request() -> HttpRequest | None:
+    return getattr(context, "request", None)
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        # Staff join by invitation (members/services.py: invitation_accept puts the invitation
-        # in the session). Residents never need a password: they sign in by emailed code.
+        # Staff join by invitation. Residents never need a password: they sign in by emailed code
+        # and their account is made by the application journey.
         return bool(request.session.get(INVITATION_SESSION_KEY))
+
+    def clean_email(self, email: str) -> str:
+        email = super().clean_email(email)
+        request = _current_request()
+        invited = request.session.get(INVITATION_EMAIL_SESSION_KEY) if request else None
+        if invited and email.strip().lower() != invited.lower():
+            # The invitation was sent to one address: the account must use that address.
+            raise forms.ValidationError(
+                _("Use the email address the invitation was sent to: %(email)s.")
+                % {"email": invited}
+            )
+        return email
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    pass
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """Staff must keep a second factor: they may replace it, not remove the last one."""
+        from members.selectors import actor_for_user
+
+        if authenticator.type not in SECOND_FACTOR_TYPES:
+            return True
+        if not actor_for_user(authenticator.user).is_staff_member:
+            return True
+        return (
+            Authenticator.objects.filter(
+                user_id=authenticator.user_id, type__in=SECOND_FACTOR_TYPES
+            )
+            .exclude(pk=authenticator.pk)
+            .exists()
+        )

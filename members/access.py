@@ -6,7 +6,7 @@ from django.db.models import Model
 from django.http import Http404
 
 from members.actor import Actor
-from members.models import Member, MemberOwnedModel, Membership
+from members.models import Invitation, Member, MemberOwnedModel, Membership
 
 
 def not_found() -> Http404:
@@ -43,3 +43,9 @@ def access_member_by_id(member_id: object) -> Member:
         return Member.objects.get(pk=int(str(member_id)))
     except (Member.DoesNotExist, TypeError, ValueError):
         raise not_found() from None
+
+
+def access_invitation_by_id(actor: Actor, invitation_id: object) -> Invitation:
+    """An invitation of the actor's own member (consortium invitations have no member and are
+    never found here)."""
+    return access_member_owned_by_id(actor, Invitation, invitation_id)

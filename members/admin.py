@@ -1,0 +1,145 @@
+"""Django admin registrations for consortium administrators (consortium/admin_site.py).
+
+Every admin request runs inside an audited consortium scope, and the admin classes read through
+the explicitly named `unscoped_objects` manager. The services catalogue (kinds, services, their
+questions, offers) is editable here so an administrator can add a service without code changes.
+Referrals and the records around them are read-only: they change only through their services.
+
+The catalogue and referral registrations live here, with the other consortium-wide screens,
+because those apps have no admin module of their own yet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from members.models import (
+    ConsortiumRoleAssignment,
+    Invitation,
+    Member,
+    Membership,
+    MembershipRole,
+)
+from referrals.models import Application, Outcome, Referral, RoutingDecision
+from services.models import Offer, Service, ServiceKind, ServiceQuestion
+
+
+class UnscopedAdmin(admin.ModelAdmin):
+    """Reads every member's rows: the admin site has already entered the consortium scope."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = self.model.unscoped_objects.all()  # type: ignore[attr-defined]
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+
+class ReadOnlyAdmin(UnscopedAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ("name", "short_name", "slug", "is_synthetic")
+    search_fields = ("name", "short_name", "slug")
+    prepopulated_fields = {"slug": ("short_name",)}
+
+
+class MembershipRoleInline(admin.TabularInline):
+    model = MembershipRole
+    extra = 0
+    fields = ("role", "granted_at")
+    readonly_fields = ("granted_at",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return MembershipRole.unscoped_objects.all()
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    # Staff change through the member administrator's pages (members/services.py), which keep
+    # the rules (one member administrator at least, sessions ended for leavers).
+    list_display = ("id", "user", "member", "job_title", "deactivated_at")
+    list_filter = ("member", "deactivated_at")
+    list_select_related = ("user", "member")
+    inlines = [MembershipRoleInline]
+
+
+@admin.register(ConsortiumRoleAssignment)
+class ConsortiumRoleAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "granted_at", "revoked_at")
+    list_filter = ("role",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ("id", "member", "member_roles", "consortium_roles", "created_at", "expires_at")
+    list_filter = ("member",)
+    exclude = ("token_hash",)
+
+
+class ServiceQuestionInline(admin.TabularInline):
+    model = ServiceQuestion
+    extra = 1
+
+
+@admin.register(ServiceKind)
+class ServiceKindAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "order")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "status")
+    list_filter = ("kind", "status")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [ServiceQuestionInline]
+
+
+@admin.register(ServiceQuestion)
+class ServiceQuestionAdmin(admin.ModelAdmin):
+    list_display = ("service", "order", "key", "kind", "required")
+    list_filter = ("service",)
+
+
+@admin.register(Offer)
+class OfferAdmin(UnscopedAdmin):
+    list_display = ("service", "member", "capacity_per_month", "is_active")
+    list_filter = ("member", "service", "is_active")
+    list_select_related = ("service", "member")
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "member", "service")
+    list_select_related = ("member", "service")
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "member", "provider", "service", "status")
+    list_filter = ("status", "service")
+    list_select_related = ("member", "service")
+
+
+@admin.register(RoutingDecision)
+class RoutingDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "member")
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(ReadOnlyAdmin):
+    list_display = ("id", "member")
