@@ -9,12 +9,25 @@ VENV="$ROOT/.venv"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
+python_candidates() {
+    # python3 may be 3.11 on a machine that also has 3.12/3.13, so try the versioned names first,
+    # then interpreters installed by pyenv or by hand (a pyenv shim for python3.12 fails when
+    # another version is selected, so look behind the shims too).
+    [ -n "${PYTHON:-}" ] && echo "$PYTHON"
+    # 3.12 first: it is what CI and the pinned set are tested on; newer ones work too.
+    echo python3.12; echo python3.13
+    local root="${PYENV_ROOT:-$HOME/.pyenv}"
+    ls -d "$root"/versions/3.12*/bin/python3 2>/dev/null | sort -rV
+    ls -d "$root"/versions/3.1[3-9]*/bin/python3 2>/dev/null | sort -V
+    ls -d /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9] /opt/*/bin/python3.1[2-9] 2>/dev/null | sort -V
+    echo python3; echo python
+}
+
 find_python() {
-    # python3 may be 3.11 on a machine that also has 3.12/3.13, so try the versioned names first.
     local candidate
-    for candidate in "${PYTHON:-}" python3.13 python3.12 python3 python; do
+    for candidate in $(python_candidates); do
         [ -n "$candidate" ] || continue
-        command -v "$candidate" >/dev/null 2>&1 || continue
+        command -v "$candidate" >/dev/null 2>&1 || [ -x "$candidate" ] || continue
         if "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null \
             && "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
             command -v "$candidate"
@@ -29,7 +42,7 @@ ensure_venv() {
     if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then
         local py
         py="$(find_python)" || die "Python 3.12 or newer (with venv and ensurepip) was not found.
-Tried: \$PYTHON, python3.13, python3.12, python3, python.
+Tried: \$PYTHON, python3.12, python3.13, pyenv versions, /usr/local/bin, /usr/bin, python3.
 Install one (Debian/Ubuntu: apt-get install python3.12 python3.12-venv) or set PYTHON=/path/to/python3.12."
         say "Creating .venv with $py ($("$py" --version 2>&1))"
         rm -rf "$VENV"
