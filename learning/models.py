@@ -65,7 +65,9 @@ class CourseSession(models.Model):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    venue = models.CharField(max_length=300, blank=True, help_text=_("Address, or blank if online."))
+    venue = models.CharField(
+        max_length=300, blank=True, help_text=_("Address, or blank if online.")
+    )
     online_url = models.URLField(blank=True)
     capacity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     cost_per_place = models.DecimalField(

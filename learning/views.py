@@ -1,0 +1,284 @@
+"""HTTP in and out for learning and development."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from consortium.periods import current_quarter
+from learning import selectors, services
+from learning.certificates import NotCompleted, certificate_pdf
+from learning.models import BookingStatus
+from members.actor import Actor
+from members.permissions import Perm
+
+View = Callable[..., HttpResponse]
+
+
+def require_perm(perm: Perm) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @login_required
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            actor: Actor = request.actor  # type: ignore[attr-defined]
+            if actor.member_id is None or not actor.can(perm):
+                raise PermissionDenied
+            return view(request, actor, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+BOOK = Perm.BOOK_LEARNING
+MANAGE = Perm.MANAGE_LEARNING
+
+
+def _member_id(actor: Actor) -> int:
+    if actor.member_id is None:  # require_perm guarantees a member; this narrows the type
+        raise PermissionDenied
+    return actor.member_id
+
+
+@require_http_methods(["GET"])
+@require_perm(BOOK)
+def course_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    audience = request.GET.get("audience") or None
+    if audience not in (None, "staff", "residents"):
+        audience = None
+    return render(
+        request,
+        "learning/course_list.html",
+        {"courses": selectors.course_catalogue(audience=audience), "audience": audience},
+    )
+
+
+@require_http_methods(["GET"])
+@require_perm(BOOK)
+def course_detail(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
+    course = selectors.access_course_by_id(actor, course_id)
+    return render(
+        request,
+        "learning/course_detail.html",
+        {"course": course, "sessions": selectors.upcoming_sessions(course)},
+    )
+
+
+class BookingForm(forms.Form):
+    attendee = forms.ChoiceField(
+        label=gettext_lazy("Who is the place for?"),
+        help_text=gettext_lazy("You can book for yourself or a colleague at your association."),
+    )
+
+    def __init__(self, *args: Any, colleagues: Any, me: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(str(me.pk), _("Myself"))]
+        choices += [
+            (str(m.user_id), m.user.full_name or m.user.email)
+            for m in colleagues
+            if m.user_id != me.pk
+        ]
+        self.fields["attendee"].choices = choices  # type: ignore[attr-defined]
+        self.initial.setdefault("attendee", str(me.pk))
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm(BOOK)
+def session_book(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = selectors.access_session_by_id(actor, session_id)
+    colleagues = list(selectors.colleagues_for_booking(member_id=_member_id(actor)))
+    form = BookingForm(request.POST or None, colleagues=colleagues, me=actor.user)
+    if request.method == "POST" and form.is_valid():
+        attendee = next(
+            (m.user for m in colleagues if str(m.user_id) == form.cleaned_data["attendee"]),
+            actor.user,
+        )
+        try:
+            booking = services.booking_create(actor=actor, session_id=session.pk, attendee=attendee)
+        except services.LearningError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if booking.status == BookingStatus.CONFIRMED:
+                messages.success(request, _("The place is booked."))
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "The session is full: you are on the waiting list. We will email you "
+                        "if a place becomes free."
+                    ),
+                )
+            return redirect("learning:booking_detail", booking.pk)
+    return render(request, "learning/session_book.html", {"session": session, "form": form})
+
+
+@require_http_methods(["GET"])
+@require_perm(BOOK)
+def booking_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    bookings = selectors.bookings_for_member(member_id=_member_id(actor))
+    quarter = current_quarter()
+    return render(
+        request,
+        "learning/booking_list.html",
+        {
+            "bookings": bookings,
+            "waiting": [b for b in bookings if b.status == BookingStatus.WAITING],
+            "quarter": quarter,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+@require_perm(BOOK)
+def booking_detail(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResponse:
+    booking = selectors.access_booking_by_id(actor, booking_id)
+    return render(
+        request,
+        "learning/booking_detail.html",
+        {"booking": booking, "is_booker": booking.member_id == actor.member_id},
+    )
+
+
+@require_POST
+@require_perm(BOOK)
+def booking_cancel(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResponse:
+    booking = selectors.access_booking_by_id(actor, booking_id)
+    try:
+        services.booking_cancel(actor=actor, booking=booking)
+    except services.LearningError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The booking is cancelled."))
+    return redirect("learning:booking_detail", booking.pk)
+
+
+@require_POST
+@require_perm(BOOK)
+def offer_accept(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResponse:
+    booking = selectors.access_booking_by_id(actor, booking_id)
+    if booking.member_id != actor.member_id:
+        raise PermissionDenied
+    try:
+        services.offer_accept(actor=actor, booking=booking)
+    except services.LearningError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The place is yours."))
+    return redirect("learning:booking_detail", booking.pk)
+
+
+@require_http_methods(["GET"])
+@require_perm(BOOK)
+def certificate(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResponse:
+    booking = selectors.access_booking_by_id(actor, booking_id)
+    try:
+        pdf = certificate_pdf(booking=booking)
+    except NotCompleted:
+        messages.error(request, _("A certificate is available once the course is completed."))
+        return redirect("learning:booking_detail", booking.pk)
+    audit_record(
+        actor_id=actor.user_id,
+        member_id=booking.member_id,
+        action=AuditAction.EXPORT,
+        object_type="learning.certificate",
+        object_id=booking.pk,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{booking.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET"])
+@require_perm(MANAGE)
+def provider_sessions(request: HttpRequest, actor: Actor) -> HttpResponse:
+    sessions = selectors.sessions_provided_by(member_id=_member_id(actor))
+    return render(request, "learning/provider_sessions.html", {"sessions": sessions})
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm(MANAGE)
+def session_register(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = selectors.access_provided_session_by_id(actor, session_id)
+    provider_id = _member_id(actor)
+    if request.method == "POST":
+        try:
+            booking_id = int(request.POST.get("booking", ""))
+        except ValueError:
+            return HttpResponseBadRequest("Choose a booking.")
+        outcome = request.POST.get("outcome")
+        if outcome not in ("completed", "attended", "absent"):
+            return HttpResponseBadRequest("Choose attended, completed or did not attend.")
+        booking = (
+            selectors.session_register(session=session, provider_id=provider_id)
+            .filter(pk=booking_id)
+            .first()
+        )
+        if booking is None:
+            raise PermissionDenied
+        try:
+            services.attendance_record(
+                actor=actor,
+                booking=booking,
+                attended=outcome != "absent",
+                completed=outcome == "completed",
+            )
+        except services.LearningError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("learning:session_register", session.pk)
+    bookings = list(selectors.session_register(session=session, provider_id=provider_id))
+    return render(
+        request,
+        "learning/session_register.html",
+        {
+            "session": session,
+            "places": [
+                b for b in bookings if b.status in (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
+            ],
+            "waiting": sorted(
+                (b for b in bookings if b.status == BookingStatus.WAITING),
+                key=lambda b: (b.queue_number or 0, b.pk),
+            ),
+            "other": [
+                b
+                for b in bookings
+                if b.status
+                not in (BookingStatus.CONFIRMED, BookingStatus.OFFERED, BookingStatus.WAITING)
+            ],
+        },
+    )
+
+
+@require_http_methods(["GET"])
+@require_perm(BOOK)
+def recharges(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """What the member owes providers and is owed, this quarter (its own bookings both ways)."""
+    quarter = current_quarter()
+    rows = selectors.learning_recharges(period_start=quarter.start, period_end=quarter.end)
+    member_id = _member_id(actor)
+    return render(
+        request,
+        "learning/recharges.html",
+        {
+            "quarter": quarter,
+            "paying": [r for r in rows if r["member"] == member_id and r["provider"] != member_id],
+            "receiving": [
+                r for r in rows if r["provider"] == member_id and r["member"] != member_id
+            ],
+        },
+    )
