@@ -9,6 +9,8 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("services/", service_views.catalogue, name="service_catalogue"),
+    path("services/", include("services.urls")),
+    path("openreferral/", include("services.feeds")),
     path("apply/", include("applications.urls")),
     path("referrals/", include("referrals.urls")),
     path("members/", include("members.urls")),

@@ -8,7 +8,7 @@ it is decided in referrals/selectors.py.
 from __future__ import annotations
 
 import secrets
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -57,6 +57,9 @@ class Resident(MemberOwnedModel):
     is_synthetic = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
+    # A resident signed in by emailed code sees their own records (/apply/mine/).
+    rls_extra_condition = "user_id = NULLIF(current_setting('app.user_id', true), '')::bigint"
+
     class Meta(MemberOwnedModel.Meta):
         indexes = [models.Index(fields=["member", "email"], name="resident_member_email")]
 
@@ -90,6 +93,11 @@ class Application(MemberOwnedModel):
     consent_given_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    rls_extra_condition = (
+        "resident_id IN (SELECT id FROM referrals_resident WHERE user_id = "
+        "NULLIF(current_setting('app.user_id', true), '')::bigint)"
+    )
+
     class Meta(MemberOwnedModel.Meta):
         constraints = [
             models.UniqueConstraint(
@@ -121,12 +129,23 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.ACCEPTED: frozenset({S.IN_PROGRESS, S.OUTCOME_RECORDED, S.WITHDRAWN}),
     S.IN_PROGRESS: frozenset({S.OUTCOME_RECORDED, S.WITHDRAWN}),
     S.OUTCOME_RECORDED: frozenset({S.OUTCOME_RECORDED, S.CLOSED}),
+    # A closed referral changes status no more; a job outcome's 13- and 26-week sustainment
+    # checks are still recorded on it (referral_record_outcome), without a transition.
     S.CLOSED: frozenset(),
     S.WITHDRAWN: frozenset(),
 }
 OPEN_STATUSES = frozenset(
     {S.SUBMITTED, S.ROUTED, S.DECLINED, S.ACCEPTED, S.IN_PROGRESS, S.OUTCOME_RECORDED}
 )
+# Statuses in which the provider has taken the referral on (it sees full contact details).
+TAKEN_ON_STATUSES = frozenset({S.ACCEPTED, S.IN_PROGRESS, S.OUTCOME_RECORDED, S.CLOSED})
+
+
+class DeclineReason(models.TextChoices):
+    NO_CAPACITY = "no_capacity", _("No capacity")
+    NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+    COULD_NOT_CONTACT = "could_not_contact", _("Could not contact the resident")
+    OTHER = "other", _("Other")
 
 
 class Referral(MemberOwnedModel):
@@ -143,6 +162,13 @@ class Referral(MemberOwnedModel):
     area = models.CharField(max_length=5, blank=True)
     language = models.CharField(max_length=10, default="en")
     need_summary = models.CharField(max_length=300, blank=True)
+    # Part of the minimal envelope a provider sees before accepting (copied at routing).
+    accessibility_needs = models.CharField(max_length=500, blank=True)
+    # The resident's own sign-in, if they have one: lets them read and withdraw their referral
+    # with no member scope (see rls_extra_condition). Filled from the application on creation.
+    resident_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     # Who did each step and when: performance is reported from these, not from `status`.
     submitted_at = models.DateTimeField(default=timezone.now)
@@ -165,6 +191,9 @@ class Referral(MemberOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     sla_accept_due = models.DateTimeField(null=True, blank=True)
     sla_first_contact_due = models.DateTimeField(null=True, blank=True)
     sla_accept_breached = models.BooleanField(default=False)
@@ -174,10 +203,24 @@ class Referral(MemberOwnedModel):
     is_synthetic = models.BooleanField(default=False)
 
     party_fields: ClassVar[tuple[str, ...]] = ("member", "provider")
+    # A signed-in resident reads (and withdraws) their own referrals, with no member scope.
+    rls_extra_condition: ClassVar[str] = (
+        "resident_user_id = NULLIF(current_setting('app.user_id', true), '')::bigint"
+    )
 
     class Meta(MemberOwnedModel.Meta):
         indexes = [
             models.Index(fields=["provider", "status", "-submitted_at"], name="referral_inbox"),
+            models.Index(
+                fields=["provider", "-routed_at"],
+                name="referral_provider_routed",
+                condition=models.Q(provider__isnull=False),
+            ),
+            models.Index(
+                fields=["member", "unrouted_since"],
+                name="referral_unrouted",
+                condition=models.Q(unrouted_since__isnull=False),
+            ),
             models.Index(fields=["member", "-submitted_at"], name="referral_outgoing"),
             models.Index(fields=["provider", "updated_at"], name="referral_provider_since"),
             models.Index(fields=["member", "updated_at"], name="referral_member_since"),
@@ -186,6 +229,110 @@ class Referral(MemberOwnedModel):
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.resident_user_id is None and self.application_id:
+            # Read under the landlord's scope, which is where referrals are created.
+            self.resident_user_id = (
+                Application.objects.for_member(self.member_id)
+                .filter(pk=self.application_id)
+                .values_list("resident__user_id", flat=True)
+                .first()
+            )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ReferralContact(MemberOwnedModel):
+    """The resident's contact details as they were when the referral was sent (a snapshot).
+
+    Apart from the referral on purpose: the provider's database role can read this row only once
+    it has accepted (rls_extra_condition), so the minimal envelope before acceptance is enforced
+    by PostgreSQL, not only by the views. Owned by the resident's landlord.
+    """
+
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="contact")
+    full_name = models.CharField(max_length=150)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    preferred_language = models.CharField(max_length=10, default="en")
+    contact_method = models.CharField(
+        max_length=10, choices=ContactMethod.choices, default=ContactMethod.EMAIL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    rls_extra_condition: ClassVar[str] = (
+        "referral_id IN (SELECT r.id FROM referrals_referral r WHERE r.provider_id = "
+        "NULLIF(current_setting('app.member_id', true), '')::bigint "
+        "AND r.accepted_at IS NOT NULL AND r.status <> 'withdrawn')"
+    )
+
+    def __str__(self) -> str:
+        return f"Contact for referral {self.referral_id}"
+
+
+class ReferralEventKind(models.TextChoices):
+    TRANSITION = "transition", _("Status changed")
+    CONTACT = "contact", _("Resident contacted")
+    SLA_BREACH = "sla_breach", _("SLA missed")
+    REMINDER = "reminder", _("Reminder sent")
+
+
+class ReferralEvent(MemberOwnedModel):
+    """One step in a referral's life: the timeline, and the history reports are drawn from.
+
+    Two parties: the resident's landlord (`member`) and the provider at the time of the event.
+    A provider that declined keeps seeing its own step, not what happened after it.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    provider = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(
+        max_length=20, choices=ReferralEventKind.choices, default=ReferralEventKind.TRANSITION
+    )
+    from_status = models.CharField(max_length=20, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=ReferralStatus.choices, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=30, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    party_fields: ClassVar[tuple[str, ...]] = ("member", "provider")
+
+    class Meta(MemberOwnedModel.Meta):
+        indexes = [
+            models.Index(fields=["member", "referral", "at"], name="referralevent_referral"),
+            models.Index(fields=["provider", "kind", "at"], name="referralevent_provider"),
+        ]
+
+
+class CaseNote(MemberOwnedModel):
+    """A caseworker's note on a referral, private to the member that wrote it (`member`).
+
+    Either party may write notes; neither sees the other's.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(MemberOwnedModel.Meta):
+        indexes = [
+            models.Index(fields=["member", "referral", "created_at"], name="casenote_referral")
+        ]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk}"
 
 
 class RoutingDecision(MemberOwnedModel):
@@ -207,6 +354,9 @@ class RoutingDecision(MemberOwnedModel):
 
     class Meta(MemberOwnedModel.Meta):
         indexes = [models.Index(fields=["member", "referral"], name="routingdecision_referral")]
+
+    def __str__(self) -> str:
+        return f"Routing decision {self.pk}"
 
 
 class OutcomeType(models.TextChoices):
@@ -235,8 +385,16 @@ class Outcome(MemberOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     is_synthetic = models.BooleanField(default=False)
+    # When the 13- and 26-week sustainment reminders for a job start were sent (beat task).
+    sustain_13_reminded_at = models.DateTimeField(null=True, blank=True)
+    sustain_26_reminded_at = models.DateTimeField(null=True, blank=True)
 
     party_fields: ClassVar[tuple[str, ...]] = ("member", "provider")
+    # The resident sees the outcomes of their own referrals.
+    rls_extra_condition: ClassVar[str] = (
+        "referral_id IN (SELECT r.id FROM referrals_referral r WHERE r.resident_user_id = "
+        "NULLIF(current_setting('app.user_id', true), '')::bigint)"
+    )
 
     class Meta(MemberOwnedModel.Meta):
         indexes = [

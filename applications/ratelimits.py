@@ -1,0 +1,25 @@
+"""Rate limits for the public forms, on the cache (Redis).
+
+They fail open: when Redis is down a rate limit cannot be counted, and refusing every resident
+would be worse than letting a burst of spam through for the length of the outage (the honeypot,
+the idempotency key and the per-application code limit in the database still apply).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest
+from django_ratelimit.core import is_ratelimited
+
+logger = logging.getLogger(__name__)
+
+
+def rate_limited(request: HttpRequest, *, group: str, rate: str, key: str = "ip") -> bool:
+    try:
+        return bool(
+            is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
+        )
+    except Exception as exc:  # noqa: BLE001 - any cache failure: fail open, see the module docstring
+        logger.warning("rate limit %s not applied, cache unavailable: %s", group, type(exc).__name__)
+        return False

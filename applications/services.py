@@ -1,0 +1,336 @@
+"""Writes of the resident's journey: submitting, withdrawing, and the status-check code.
+
+The application, its referral and their outbox entries are written in one transaction inside the
+member scope of the resident's landlord (the resident's own statement of who their landlord is:
+it decides who owns the record, it grants nobody any access). Nothing else happens until it
+commits: routing and the confirmation email are relayed from the outbox afterwards, so the
+application is stored even when Redis is down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from applications.models import EqualityMonitoring, StatusCheckCode
+from audit.models import AuditAction
+from audit.services import audit_record
+from members.models import Member
+from members.scoping import consortium_scope, member_scope
+from notifications.services import email_enqueue
+from outbox.services import outbox_enqueue
+from referrals.models import (
+    ALLOWED_TRANSITIONS,
+    Application,
+    LawfulBasis,
+    Referral,
+    ReferralStatus,
+    Resident,
+)
+from services.models import Service, ServiceStatus
+
+logger = logging.getLogger(__name__)
+
+STATUS_CODE_TTL = timedelta(minutes=15)
+# At most this many codes per application in one TTL window: stops an attacker who knows a
+# reference from flooding the resident's inbox (the views add per-address rate limits).
+STATUS_CODES_PER_WINDOW = 3
+
+
+class ApplicationError(Exception):
+    """A domain error the HTTP layer shows to the resident as it is (already translated)."""
+
+
+@dataclass(frozen=True)
+class ApplicationInput:
+    service: Service
+    # None when the resident said "none of these" (only where eligibility allows it).
+    landlord_id: int | None
+    full_name: str
+    email: str
+    postcode: str
+    postcode_district: str
+    contact_method: str
+    preferred_language: str
+    idempotency_key: str
+    data_sharing_text: str
+    shared_with_member_ids: list[int]
+    phone: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)
+    accessibility_needs: str = ""
+    # The language the resident used for the journey (emails are sent in preferred_language).
+    language: str = "en"
+    equality: dict[str, str] | None = None
+    user_id: int | None = None
+
+
+def owning_member_id(*, landlord_id: int | None, shared_with_member_ids: list[int]) -> int | None:
+    """The landlord owns the application; with no landlord among the members (only where the
+    service allows it), the first provider the resident chose does."""
+    if landlord_id is not None:
+        return landlord_id
+    return shared_with_member_ids[0] if shared_with_member_ids else None
+
+
+def need_summary(data: ApplicationInput) -> str:
+    """What a provider sees before accepting: no name, no free text (it may hold personal data)."""
+    return f"{data.service.name}; language {data.preferred_language}; contact by {data.contact_method}"[:300]
+
+
+def application_submit(*, data: ApplicationInput) -> Application:
+    """Store the application, its referral and their side effects, once per idempotency key."""
+    owner_id = owning_member_id(
+        landlord_id=data.landlord_id, shared_with_member_ids=data.shared_with_member_ids
+    )
+    shared = sorted({*data.shared_with_member_ids, *([owner_id] if owner_id else [])})
+    if owner_id is None or not isinstance(owner_id, int):
+        raise ApplicationError(translation.gettext("Choose your landlord, then try again."))
+    if Member.objects.filter(pk__in=shared).count() != len(shared):
+        # A forged or stale member id: nothing is stored.
+        raise ApplicationError(
+            translation.gettext("One of the housing associations you chose no longer exists. Choose again.")
+        )
+    if data.service.status != ServiceStatus.OPEN:
+        raise ApplicationError(
+            translation.gettext("This service is not taking applications at the moment.")
+        )
+    with member_scope(owner_id, user_id=data.user_id):
+        existing = Application.objects.filter(idempotency_key=data.idempotency_key).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                return _create(data=data, owner_id=owner_id, shared=shared)
+        except IntegrityError:
+            # The same form was posted twice at once: the other request stored it.
+            existing = Application.objects.filter(idempotency_key=data.idempotency_key).first()
+            if existing is None:
+                raise
+            return existing
+
+
+def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Application:
+    now = timezone.now()
+    resident = Resident.objects.filter(email__iexact=data.email).order_by("pk").first()
+    details = {
+        "full_name": data.full_name,
+        "phone": data.phone,
+        "postcode": data.postcode,
+        "postcode_district": data.postcode_district,
+        "preferred_language": data.preferred_language,
+        "contact_method": data.contact_method,
+    }
+    if resident is None:
+        resident = Resident.objects.create(member_id=owner_id, email=data.email, **details)
+    else:
+        # The resident's latest contact details are the ones to use.
+        for name, value in details.items():
+            setattr(resident, name, value)
+        resident.save(update_fields=list(details))
+    if data.user_id is not None and resident.user_id is None:
+        from accounts.models import User
+
+        if User.objects.filter(pk=data.user_id, email__iexact=data.email).exists():
+            resident.user_id = data.user_id
+            resident.save(update_fields=["user"])
+    application = Application.objects.create(
+        member_id=owner_id,
+        service=data.service,
+        resident=resident,
+        answers=data.answers,
+        accessibility_needs=data.accessibility_needs,
+        language=data.preferred_language,
+        submitted_at=now,
+        idempotency_key=data.idempotency_key,
+        lawful_basis=LawfulBasis.CONSENT,
+        data_sharing_text=data.data_sharing_text,
+        shared_with_member_ids=shared,
+        consent_given_at=now,
+    )
+    if data.equality and any(data.equality.values()):
+        EqualityMonitoring.objects.create(
+            member_id=owner_id,
+            application=application,
+            ethnicity=data.equality.get("ethnicity", ""),
+            disability=data.equality.get("disability", ""),
+            sex=data.equality.get("sex", ""),
+        )
+    referral = Referral.objects.create(
+        member_id=owner_id,
+        application=application,
+        reference=application.reference,
+        service=data.service,
+        status=ReferralStatus.SUBMITTED,
+        area=data.postcode_district[:5],
+        language=data.preferred_language,
+        need_summary=need_summary(data),
+        submitted_at=now,
+        updated_at=now,
+    )
+    outbox_enqueue(
+        task_name="referrals.route",
+        kwargs={"referral_id": referral.pk},
+        member_id=owner_id,
+        dedupe_key=f"route:{referral.pk}",
+    )
+    email_enqueue(
+        kind="application_received",
+        member_id=owner_id,
+        ids={"application_id": application.pk},
+        dedupe_key=f"application_received:{application.pk}",
+    )
+    audit_record(
+        actor_id=data.user_id,
+        member_id=owner_id,
+        action=AuditAction.CREATE,
+        object_type="application",
+        object_id=application.pk,
+        reason="resident application",
+    )
+    logger.info("application %s submitted (member %s)", application.reference, owner_id)
+    return application
+
+
+def application_withdraw(*, application: Application, user_id: int | None = None) -> Application:
+    """The resident withdraws: the application is marked, and its referral too if still open."""
+    with member_scope(application.member_id, user_id=user_id):
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.withdrawn_at is not None:
+            return application
+        now = timezone.now()
+        application.withdrawn_at = now
+        application.save(update_fields=["withdrawn_at"])
+        referral = Referral.objects.select_for_update().filter(application=application).first()
+        if referral is not None and ReferralStatus.WITHDRAWN in ALLOWED_TRANSITIONS.get(
+            referral.status, frozenset()
+        ):
+            referral.status = ReferralStatus.WITHDRAWN
+            referral.withdrawn_at = now
+            referral.updated_at = now
+            referral.save(update_fields=["status", "withdrawn_at", "updated_at"])
+        audit_record(
+            actor_id=user_id,
+            member_id=application.member_id,
+            action=AuditAction.CHANGE,
+            object_type="application",
+            object_id=application.pk,
+            reason="withdrawn by the resident",
+        )
+        logger.info("application %s withdrawn", application.reference)
+        return application
+
+
+# --- Status check by reference and emailed code ---------------------------------------------------
+
+
+def _code_hash(application_id: int, code: str) -> str:
+    # Keyed: a 6-digit code has only a million values, so a plain hash could be reversed by
+    # anyone who read the table.
+    message = f"{application_id}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _find_by_reference(reference: str) -> tuple[int, int] | None:
+    """(application id, member id) for a reference, across members, audited."""
+    with consortium_scope(reason="resident status check"):
+        row = (
+            Application.objects.filter(reference=reference)
+            .values_list("pk", "member_id")
+            .first()
+        )
+    return (row[0], row[1]) if row else None
+
+
+def status_code_issue(*, reference: str) -> bool:
+    """Email a one-time code to the address on the application. Returns whether one was sent;
+    the caller must not tell the resident (it would reveal which references exist)."""
+    found = _find_by_reference(reference)
+    if found is None:
+        return False
+    application_id, member_id = found
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with member_scope(member_id):
+        application = Application.objects.select_related("resident", "service").get(pk=application_id)
+        now = timezone.now()
+        recent = StatusCheckCode.objects.filter(
+            application=application, created_at__gte=now - STATUS_CODE_TTL
+        ).count()
+        if recent >= STATUS_CODES_PER_WINDOW or not application.resident.email:
+            logger.info("status code not sent for application %s (limit or no email)", application.reference)
+            return False
+        StatusCheckCode.objects.create(
+            member_id=member_id,
+            application=application,
+            code_hash=_code_hash(application.pk, code),
+            expires_at=now + STATUS_CODE_TTL,
+        )
+        recipient = application.resident.email
+        language = application.language or settings.LANGUAGE_CODE
+    # Sent now rather than through the outbox: the outbox would have to store the code, and it
+    # is worth nothing after 15 minutes anyway.
+    with translation.override(language):
+        context = {"code": code, "minutes": int(STATUS_CODE_TTL.total_seconds() // 60), "reference": reference}
+        subject = " ".join(render_to_string("emails/application_status_code_subject.txt", context).split())
+        body = render_to_string("emails/application_status_code.txt", context)
+    try:
+        send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [recipient])
+    except OSError as exc:
+        logger.warning("status code email for %s failed: %s", reference, type(exc).__name__)
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class StatusGrant:
+    application_id: int
+    member_id: int
+
+
+def status_code_verify(*, reference: str, code: str) -> StatusGrant | None:
+    """The application the code opens, or None: the same None for a wrong reference, a wrong
+    code, an expired code and too many attempts."""
+    found = _find_by_reference(reference)
+    if found is None:
+        return None
+    application_id, member_id = found
+    with member_scope(member_id):
+        candidate = (
+            StatusCheckCode.objects.select_for_update()
+            .filter(application_id=application_id, used_at__isnull=True, expires_at__gt=timezone.now())
+            .order_by("-created_at")
+            .first()
+        )
+        if candidate is None or candidate.attempts >= StatusCheckCode.MAX_ATTEMPTS:
+            return None
+        candidate.attempts += 1
+        if not hmac.compare_digest(candidate.code_hash, _code_hash(application_id, code)):
+            candidate.save(update_fields=["attempts"])
+            return None
+        candidate.used_at = timezone.now()
+        candidate.save(update_fields=["attempts", "used_at"])
+        _link_resident_account(application_id=application_id)
+    return StatusGrant(application_id=application_id, member_id=member_id)
+
+
+def _link_resident_account(*, application_id: int) -> None:
+    """The code proved the resident receives mail at the address: give them an account they
+    can sign in to by emailed code (/apply/mine/ lists every application)."""
+    from accounts.services import resident_user_get_or_create
+
+    application = Application.objects.select_related("resident").get(pk=application_id)
+    resident = application.resident
+    if resident.user_id is None and resident.email:
+        user = resident_user_get_or_create(email=resident.email, language=resident.preferred_language)
+        resident.user = user
+        resident.save(update_fields=["user"])

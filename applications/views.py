@@ -1,0 +1,531 @@
+"""The resident's journey (HTTP in and out). One thing per page; no JavaScript needed.
+
+Rules live in applications/services.py and services/selectors.py; these views turn requests into
+forms, forms into calls, and domain errors into messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from applications import forms as journey_forms
+from applications.journey import Journey, done_for_key
+from applications.ratelimits import rate_limited
+from applications.selectors import (
+    application_for_resident,
+    applications_for_user,
+    data_sharing_text_build,
+)
+from applications.services import (
+    ApplicationError,
+    ApplicationInput,
+    application_submit,
+    application_withdraw,
+    status_code_issue,
+    status_code_verify,
+)
+from applications.validation import postcode_district
+from members.models import Member
+from referrals.models import ContactMethod, ReferralStatus
+from services.models import Service
+from services.selectors import (
+    EMPLOYMENT_STATUSES,
+    service_candidate_members,
+    service_eligibility_asks,
+    service_eligibility_check,
+    service_get_open,
+    service_localise,
+)
+
+logger = logging.getLogger(__name__)
+
+STATUS_GRANT_KEY = "status_grant"
+STATUS_REFERENCE_KEY = "status_reference"
+STATUS_GRANT_MINUTES = 30
+
+STEP_TITLES = {
+    "landlord": translation.gettext_lazy("Your landlord"),
+    "eligibility": translation.gettext_lazy("Check you can use this service"),
+    "questions": translation.gettext_lazy("About what you need"),
+    "contact": translation.gettext_lazy("Your contact details"),
+    "preferences": translation.gettext_lazy("Your language and support needs"),
+    "equality": translation.gettext_lazy("Equality monitoring (optional)"),
+    "sharing": translation.gettext_lazy("Who may receive your application"),
+}
+
+
+def error_summary(form: forms.BaseForm) -> list[tuple[str, str]]:
+    """(anchor, message) pairs for the error summary; each link goes to its field."""
+    items = []
+    for name, errors in form.errors.items():
+        if name == "__all__" or name not in form.fields:
+            anchor = "main-content"
+        else:
+            bound = form[name]
+            widget = bound.widget_type
+            anchor = (
+                f"{bound.auto_id}_0"
+                if widget in ("radioselect", "checkboxselectmultiple")
+                else str(bound.auto_id)
+            )
+        for error in errors:
+            items.append((anchor, str(error)))
+    return items
+
+
+def _service_or_404(slug: str) -> Service:
+    service = service_get_open(slug=slug)
+    if service is None:
+        raise Http404("No such open service.")
+    return service_localise([service], translation.get_language() or "en")[0]
+
+
+def _landlord(journey: Journey) -> Member | None:
+    value = journey.get("landlord", "landlord")
+    if not value or value == journey_forms.NONE_OF_THESE:
+        return None
+    return Member.objects.filter(pk=int(value)).first()
+
+
+def _candidates(journey: Journey) -> list[Member]:
+    return service_candidate_members(
+        service=journey.service,
+        district=postcode_district(journey.get("contact", "postcode", "")),
+        language=journey.get("preferences", "preferred_language", ""),
+        landlord=_landlord(journey),
+    )
+
+
+def _step_url(service: Service, step: str) -> str:
+    return reverse("applications:step", args=[service.slug, step])
+
+
+def _build_form(request: HttpRequest, journey: Journey, step: str) -> forms.Form:
+    data = request.POST if request.method == "POST" else None
+    initial = journey.data(step) or {}
+    service = journey.service
+    if step == "landlord":
+        allow_none = not service_eligibility_asks(service)["tenant_of_member"]
+        return journey_forms.LandlordForm(
+            data, initial=initial, members=list(Member.objects.order_by("name")), allow_none=allow_none
+        )
+    if step == "eligibility":
+        return journey_forms.EligibilityForm(data, initial=initial, asks=service_eligibility_asks(service))
+    if step == "questions":
+        return journey_forms.QuestionsForm(
+            data,
+            initial=initial,
+            service=service,
+            translations=getattr(service, "question_translations", {}),
+        )
+    if step == "contact":
+        return journey_forms.ContactForm(data, initial=initial or {"contact_method": ContactMethod.EMAIL})
+    if step == "preferences":
+        return journey_forms.PreferencesForm(
+            data, initial=initial or {"preferred_language": translation.get_language() or "en"}
+        )
+    if step == "equality":
+        return journey_forms.EqualityForm(data, initial=initial)
+    if step == "sharing":
+        candidates = _candidates(journey)
+        initial = initial or {"members": [str(m.pk) for m in candidates]}
+        if initial.get("members"):
+            initial = {**initial, "members": [str(x) for x in initial["members"]]}
+        return journey_forms.SharingForm(data, initial=initial, candidates=candidates)
+    raise Http404("No such step.")
+
+
+@require_http_methods(["GET"])
+def start(request: HttpRequest, service_slug: str) -> HttpResponse:
+    service = _service_or_404(service_slug)
+    journey = Journey(request.session, service)
+    return render(
+        request,
+        "applications/start.html",
+        {"service": service, "first_step": _step_url(service, journey.steps()[0])},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, service_slug: str, step: str) -> HttpResponse:
+    service = _service_or_404(service_slug)
+    journey = Journey(request.session, service)
+    steps = journey.steps()
+    if step not in steps:
+        raise Http404("No such step.")
+    # Steps are answered in order: going straight to a later one sends you to the first gap.
+    missing = journey.first_incomplete()
+    if missing is not None and steps.index(missing) < steps.index(step):
+        return redirect(_step_url(service, missing))
+    changing = request.GET.get("change") == "1"
+    form = _build_form(request, journey, step)
+    if request.method == "POST":
+        if step == "equality" and "skip" in request.POST:
+            journey.save(step, {})
+            return _after_step(journey, step, changing)
+        if form.is_valid():
+            data = form.session_data() if isinstance(form, journey_forms.JourneyForm) else dict(form.cleaned_data)
+            journey.save(step, data)
+            refusal = _eligibility_refusal(journey, step, data)
+            if refusal:
+                return render(
+                    request,
+                    "applications/not_eligible.html",
+                    {"service": service, "reasons": refusal, "back_url": _step_url(service, step)},
+                )
+            return _after_step(journey, step, changing)
+    previous = journey.previous_step(step)
+    context: dict[str, Any] = {
+        "service": service,
+        "form": form,
+        "step": step,
+        "title": STEP_TITLES[step],
+        "errors": error_summary(form) if form.is_bound else [],
+        "back_url": _step_url(service, previous) if previous else reverse("services:detail", args=[service.slug]),
+        "step_number": steps.index(step) + 1,
+        "step_count": len(steps) + 1,
+        "changing": changing,
+    }
+    if step == "sharing":
+        context["landlord"] = _landlord(journey)
+    template = {
+        "equality": "applications/step_equality.html",
+        "sharing": "applications/step_sharing.html",
+    }.get(step, "applications/step.html")
+    return render(request, template, context, status=400 if form.is_bound and form.errors else 200)
+
+
+def _after_step(journey: Journey, step: str, changing: bool) -> HttpResponseRedirect:
+    service = journey.service
+    if changing:
+        # Back to "Check your answers", unless the change needs another answer first (a new
+        # postcode may change who can receive the application).
+        missing = journey.first_incomplete()
+        if missing is not None:
+            return redirect(_step_url(service, missing) + "?change=1")
+        return redirect("applications:check", service.slug)
+    following = journey.next_step(step)
+    if following is not None:
+        return redirect(_step_url(service, following))
+    return redirect("applications:check", service.slug)
+
+
+def _eligibility_refusal(journey: Journey, step: str, data: dict[str, Any]) -> list[str]:
+    service = journey.service
+    if step == "landlord":
+        tenant = data.get("landlord") != journey_forms.NONE_OF_THESE
+        result = service_eligibility_check(service=service, age=None, employment_status=None, tenant_of_member=tenant)
+    elif step == "eligibility":
+        result = service_eligibility_check(
+            service=service,
+            age=data.get("age"),
+            employment_status=data.get("employment_status"),
+            tenant_of_member=None,
+        )
+    else:
+        return []
+    return result.reasons
+
+
+def _summary_rows(journey: Journey) -> list[dict[str, Any]]:
+    service = journey.service
+    rows: list[dict[str, Any]] = []
+
+    def add(step: str, key: Any, value: Any) -> None:
+        rows.append({"key": key, "value": value, "url": _step_url(service, step) + "?change=1", "step": step})
+
+    landlord = _landlord(journey)
+    add("landlord", _("Your landlord"), landlord.name if landlord else _("None of these"))
+    if journey.data("eligibility"):
+        if journey.get("eligibility", "age") is not None:
+            add("eligibility", _("Age"), journey.get("eligibility", "age"))
+        status = journey.get("eligibility", "employment_status")
+        if status:
+            add("eligibility", _("What describes you best"), dict(EMPLOYMENT_STATUSES).get(status, status))
+    if journey.data("questions") is not None:
+        form = journey_forms.QuestionsForm(
+            service=service, translations=getattr(service, "question_translations", {})
+        )
+        for name, field in form.fields.items():
+            value = journey.get("questions", name)
+            if isinstance(field, forms.ChoiceField):
+                value = dict(field.choices).get(str(value), value)
+            add("questions", field.label, value if value not in (None, "") else _("Not answered"))
+    contact = journey.data("contact") or {}
+    add("contact", _("Full name"), contact.get("full_name"))
+    add("contact", _("Email address"), contact.get("email"))
+    add("contact", _("Phone number"), contact.get("phone") or _("Not given"))
+    add("contact", _("Postcode"), contact.get("postcode"))
+    add("contact", _("How we contact you"), ContactMethod(contact.get("contact_method", "email")).label)
+    prefs = journey.data("preferences") or {}
+    from django.conf import settings
+
+    add("preferences", _("Language"), settings.LANGUAGE_NATIVE_NAMES.get(prefs.get("preferred_language", ""), ""))
+    add("preferences", _("Support needs"), prefs.get("accessibility_needs") or _("None given"))
+    equality = journey.data("equality") or {}
+    given = any(equality.values())
+    add("equality", _("Equality monitoring"), _("Answered") if given else _("Not answered"))
+    return rows
+
+
+def _sharing_text(journey: Journey) -> tuple[str, list[int]]:
+    landlord = _landlord(journey)
+    chosen = [int(x) for x in journey.get("sharing", "members", [])]
+    providers = list(Member.objects.filter(pk__in=chosen))
+    text = data_sharing_text_build(
+        service_name=getattr(journey.service, "display_name", journey.service.name),
+        landlord=landlord,
+        providers=providers,
+    )
+    return text, sorted({*chosen, *([landlord.pk] if landlord else [])})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest, service_slug: str) -> HttpResponse:
+    service = _service_or_404(service_slug)
+    journey = Journey(request.session, service)
+    if request.method == "POST":
+        submit_form = journey_forms.SubmitForm(request.POST)
+        key = request.POST.get("idempotency_key", "")
+        done = done_for_key(request.session, key) if key else None
+        if done is not None:
+            # A double click, the back button or a retry: the application already exists.
+            return redirect("applications:confirmation")
+    else:
+        submit_form = journey_forms.SubmitForm()
+    missing = journey.first_incomplete()
+    if missing is not None:
+        messages.info(request, _("Answer this question to continue your application."))
+        return redirect(_step_url(service, missing))
+    text, shared = _sharing_text(journey)
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        if rate_limited(request, group="apply-submit", rate="10/h"):
+            return render(request, "applications/too_many.html", status=429)
+        if not submit_form.is_valid():
+            errors = error_summary(submit_form)
+        elif submit_form.is_spam:
+            logger.info("application for %s refused: honeypot filled", service.slug)
+            errors = [("id_website", _("We could not send your application. Leave the field called 'Leave this blank' empty and try again."))]
+        else:
+            response = _submit(request, journey, submit_form.cleaned_data["idempotency_key"], text, shared)
+            if response is not None:
+                return response
+            errors = [("main-content", _("We could not send your application. Check your answers and try again."))]
+    context = {
+        "service": service,
+        "rows": _summary_rows(journey),
+        "sharing_text": text,
+        "idempotency_key": journey.idempotency_key(),
+        "errors": errors,
+        "back_url": _step_url(service, "sharing"),
+    }
+    return render(request, "applications/check.html", context, status=400 if errors else 200)
+
+
+def _submit(request: HttpRequest, journey: Journey, key: str, text: str, shared: list[int]) -> HttpResponse | None:
+    contact = journey.data("contact") or {}
+    prefs = journey.data("preferences") or {}
+    eligibility = journey.data("eligibility") or {}
+    answers = {k.removeprefix("q_"): v for k, v in (journey.data("questions") or {}).items()}
+    if eligibility:
+        answers["_eligibility"] = eligibility
+    landlord = journey.get("landlord", "landlord")
+    user = request.user if request.user.is_authenticated else None
+    try:
+        application = application_submit(
+            data=ApplicationInput(
+                service=journey.service,
+                landlord_id=None if landlord == journey_forms.NONE_OF_THESE else int(landlord),
+                full_name=contact["full_name"],
+                email=contact["email"],
+                phone=contact.get("phone", ""),
+                postcode=contact["postcode"],
+                postcode_district=postcode_district(contact["postcode"]),
+                contact_method=contact["contact_method"],
+                preferred_language=prefs.get("preferred_language", "en"),
+                accessibility_needs=prefs.get("accessibility_needs", ""),
+                answers=answers,
+                language=translation.get_language() or "en",
+                idempotency_key=key,
+                data_sharing_text=text,
+                shared_with_member_ids=shared,
+                equality=journey.data("equality") or None,
+                user_id=user.pk if user else None,
+            )
+        )
+    except ApplicationError as error:
+        messages.error(request, str(error))
+        return None
+    except (KeyError, ValueError, TypeError):
+        logger.warning("application for %s had an incomplete journey", journey.service.slug)
+        return None
+    journey.finish(key=key, reference=application.reference)
+    return redirect("applications:confirmation")
+
+
+@never_cache
+@require_http_methods(["GET"])
+def confirmation(request: HttpRequest) -> HttpResponse:
+    key = request.session.get("apply_last")
+    done = done_for_key(request.session, key) if key else None
+    if done is None:
+        return redirect("service_catalogue")
+    service = service_get_open(slug=done["service"])
+    if service is not None:
+        service = service_localise([service], translation.get_language() or "en")[0]
+    return render(request, "applications/confirmation.html", {"reference": done["reference"], "service": service})
+
+
+# --- Status check -----------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status_start(request: HttpRequest) -> HttpResponse:
+    form = journey_forms.StatusStartForm(request.POST or None)
+    if request.method == "POST":
+        if rate_limited(request, group="status-start", rate="10/15m"):
+            return render(request, "applications/too_many.html", status=429)
+        if form.is_valid() and not form.cleaned_data.get("website"):
+            reference = form.cleaned_data["reference"]
+            if not rate_limited(request, group="status-reference", key=lambda *_: reference, rate="5/h"):  # type: ignore[arg-type]
+                status_code_issue(reference=reference)
+            # The same answer whether or not the reference exists.
+            request.session[STATUS_REFERENCE_KEY] = reference
+            request.session.pop(STATUS_GRANT_KEY, None)
+            return redirect("applications:status_code")
+    return render(
+        request,
+        "applications/status_start.html",
+        {"form": form, "errors": error_summary(form) if form.is_bound else []},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status_code(request: HttpRequest) -> HttpResponse:
+    reference = request.session.get(STATUS_REFERENCE_KEY)
+    if not reference:
+        return redirect("applications:status_start")
+    form = journey_forms.StatusCodeForm(request.POST or None)
+    if request.method == "POST":
+        if rate_limited(request, group="status-code", rate="20/15m"):
+            return render(request, "applications/too_many.html", status=429)
+        if form.is_valid():
+            grant = status_code_verify(reference=reference, code=form.cleaned_data["code"])
+            if grant is not None:
+                request.session.cycle_key()
+                request.session[STATUS_GRANT_KEY] = {
+                    "application_id": grant.application_id,
+                    "member_id": grant.member_id,
+                    "until": (timezone.now() + timedelta(minutes=STATUS_GRANT_MINUTES)).isoformat(),
+                }
+                request.session.pop(STATUS_REFERENCE_KEY, None)
+                return redirect("applications:status_detail")
+            form.add_error("code", _("The code is wrong or has expired. Check the latest email we sent, or ask for a new code."))
+    return render(
+        request,
+        "applications/status_code.html",
+        {"form": form, "reference": reference, "errors": error_summary(form) if form.is_bound else []},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _granted(request: HttpRequest) -> tuple[int, int] | None:
+    grant = request.session.get(STATUS_GRANT_KEY)
+    if not grant:
+        return None
+    try:
+        until = datetime.fromisoformat(grant["until"])
+        if until < timezone.now():
+            request.session.pop(STATUS_GRANT_KEY, None)
+            return None
+        return int(grant["application_id"]), int(grant["member_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+RESIDENT_STATUS = {
+    ReferralStatus.SUBMITTED: translation.gettext_lazy("Received: we are finding the right association to help you"),
+    ReferralStatus.ROUTED: translation.gettext_lazy("Sent to an association, waiting for them to accept it"),
+    ReferralStatus.DECLINED: translation.gettext_lazy("Being passed to another association"),
+    ReferralStatus.ACCEPTED: translation.gettext_lazy("Accepted: the association will contact you"),
+    ReferralStatus.IN_PROGRESS: translation.gettext_lazy("In progress"),
+    ReferralStatus.OUTCOME_RECORDED: translation.gettext_lazy("Finished"),
+    ReferralStatus.CLOSED: translation.gettext_lazy("Closed"),
+    ReferralStatus.WITHDRAWN: translation.gettext_lazy("Withdrawn"),
+}
+
+
+def _decorate(view: Any) -> Any:
+    referral = view.referral
+    view.status_label = RESIDENT_STATUS.get(referral.status, referral.status) if referral else RESIDENT_STATUS[ReferralStatus.SUBMITTED]
+    view.can_withdraw = view.application.withdrawn_at is None and (
+        referral is None or referral.status not in (ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN, ReferralStatus.OUTCOME_RECORDED)
+    )
+    view.service = service_localise([view.application.service], translation.get_language() or "en")[0]
+    return view
+
+
+@never_cache
+@require_http_methods(["GET"])
+def status_detail(request: HttpRequest) -> HttpResponse:
+    granted = _granted(request)
+    if granted is None:
+        return redirect("applications:status_start")
+    view = application_for_resident(application_id=granted[0], member_id=granted[1])
+    if view is None:
+        return redirect("applications:status_start")
+    return render(request, "applications/status_detail.html", {"view": _decorate(view)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status_withdraw(request: HttpRequest) -> HttpResponse:
+    granted = _granted(request)
+    if granted is None:
+        return redirect("applications:status_start")
+    view = application_for_resident(application_id=granted[0], member_id=granted[1])
+    if view is None:
+        return redirect("applications:status_start")
+    view = _decorate(view)
+    if request.method == "POST" and view.can_withdraw:
+        application_withdraw(application=view.application)
+        messages.success(request, _("Your application has been withdrawn."))
+        return redirect("applications:status_detail")
+    return render(request, "applications/status_withdraw.html", {"view": view})
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def mine(request: HttpRequest) -> HttpResponse:
+    """A signed-in resident's applications, across members."""
+    user_id = request.user.pk
+    views = [_decorate(v) for v in applications_for_user(user_id=user_id)]
+    if request.method == "POST":
+        reference = request.POST.get("reference", "")
+        target = next((v for v in views if v.application.reference == reference and v.can_withdraw), None)
+        if target is None:
+            raise Http404("No such application of yours.")
+        application_withdraw(application=target.application, user_id=user_id)
+        messages.success(request, _("Your application has been withdrawn."))
+        return redirect("applications:mine")
+    return render(request, "applications/mine.html", {"views": views})
