@@ -55,10 +55,11 @@ Install one (Debian/Ubuntu: apt-get install python3.12 python3.12-venv) or set P
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         say "Installing pinned dependencies${extra:+ (with $extra extra)}"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        # The portal runs from its checkout; installing "." only brings the pinned dependencies.
         if [ -n "$extra" ]; then
-            "$VENV/bin/python" -m pip install --quiet -e ".[$extra]"
+            "$VENV/bin/python" -m pip install --quiet ".[$extra]"
         else
-            "$VENV/bin/python" -m pip install --quiet -e .
+            "$VENV/bin/python" -m pip install --quiet .
         fi
         "$VENV/bin/python" -m pip check
         echo "$want" > "$stamp"
@@ -82,5 +83,11 @@ ensure_system_packages() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     else
         die "Missing system packages: ${missing[*]} (install them with your package manager)."
+    fi
+}
+
+compile_translations() {
+    if [ -d locale ]; then
+        python manage.py compilemessages --ignore=.venv -v 0
     fi
 }
