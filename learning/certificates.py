@@ -18,11 +18,12 @@ def certificate_pdf(*, booking: Booking) -> bytes:
         raise NotCompleted
     from weasyprint import HTML
 
-    attendee = (
-        booking.attendee_user.full_name or booking.attendee_user.email
-        if booking.attendee_user
-        else booking.attendee_resident.full_name  # type: ignore[union-attr]
-    )
+    if booking.attendee_user is not None:
+        attendee = booking.attendee_user.full_name or booking.attendee_user.email
+    elif booking.attendee_resident is not None:
+        attendee = booking.attendee_resident.full_name
+    else:
+        raise NotCompleted  # a resident's name is not known to this booking yet
     html = render_to_string(
         "learning/certificate.html",
         {

@@ -161,10 +161,12 @@ class Booking(MemberOwnedModel):
     class Meta(MemberOwnedModel.Meta):
         ordering = ["created_at"]
         constraints = [
+            # A staff place names the person; a resident's place comes from a referral (the
+            # provider cannot read the resident's record until the referral flow shares it).
             models.CheckConstraint(
-                condition=(Q(attendee_user__isnull=False) & Q(attendee_resident__isnull=True))
-                | (Q(attendee_user__isnull=True) & Q(attendee_resident__isnull=False)),
-                name="booking_one_attendee",
+                condition=(Q(attendee_user__isnull=False) & Q(referral__isnull=True))
+                | (Q(attendee_user__isnull=True) & Q(referral__isnull=False)),
+                name="booking_staff_or_referral",
             ),
             models.UniqueConstraint(
                 fields=["member", "session", "attendee_user"],
@@ -172,9 +174,9 @@ class Booking(MemberOwnedModel):
                 name="booking_one_active_per_staff",
             ),
             models.UniqueConstraint(
-                fields=["member", "session", "attendee_resident"],
+                fields=["member", "session", "referral"],
                 condition=Q(status__in=["confirmed", "waiting", "offered"]),
-                name="booking_one_active_per_resident",
+                name="booking_one_active_per_referral",
             ),
             models.CheckConstraint(
                 condition=Q(completed_at__isnull=True) | Q(attended=True),

@@ -43,27 +43,27 @@ def _in_period(period_start: date, period_end: date, prefix: str = "session__") 
 
 def learning_places_by_member(*, period_start: date, period_end: date) -> QuerySet:
     """Per booking member: `member`, `member__short_name`, `places` (confirmed places),
-    `attended`, `completed`, `no_shows`, `cancelled`, `waiting`, `cost` (what it pays)."""
+    `attended_places`, `completed_places`, `no_shows`, `cancelled`, `waiting`, `cost` (what it pays)."""
     return (
         Booking.objects.filter(_in_period(period_start, period_end))
         .values("member", "member__short_name")
         .order_by("member")
         .annotate(
             places=Count("id", filter=CHARGEABLE),
-            attended=Count("id", filter=CHARGEABLE & Q(attended=True)),
-            completed=Count("id", filter=CHARGEABLE & Q(completed_at__isnull=False)),
+            attended_places=Count("id", filter=CHARGEABLE & Q(attended=True)),
+            completed_places=Count("id", filter=CHARGEABLE & Q(completed_at__isnull=False)),
             no_shows=Count("id", filter=CHARGEABLE & Q(attended=False)),
             cancelled=Count("id", filter=Q(status=BookingStatus.CANCELLED)),
             waiting=Count("id", filter=Q(status=BookingStatus.WAITING)),
             staff_places=Count("id", filter=CHARGEABLE & Q(attendee_user__isnull=False)),
-            resident_places=Count("id", filter=CHARGEABLE & Q(attendee_resident__isnull=False)),
+            resident_places=Count("id", filter=CHARGEABLE & Q(referral__isnull=False)),
             cost=Coalesce(Sum("price", filter=CHARGEABLE), Value(0, output_field=MONEY)),
         )
     )
 
 
 def learning_places_by_provider(*, period_start: date, period_end: date) -> QuerySet:
-    """Per provider: `provider`, `provider__short_name`, `places`, `attended`, `completed`,
+    """Per provider: `provider`, `provider__short_name`, `places`, `attended_places`, `completed_places`,
     `income` (recharges due to it), `booking_members` (distinct members that booked)."""
     return (
         Booking.objects.filter(_in_period(period_start, period_end))
@@ -71,8 +71,8 @@ def learning_places_by_provider(*, period_start: date, period_end: date) -> Quer
         .order_by("provider")
         .annotate(
             places=Count("id", filter=CHARGEABLE),
-            attended=Count("id", filter=CHARGEABLE & Q(attended=True)),
-            completed=Count("id", filter=CHARGEABLE & Q(completed_at__isnull=False)),
+            attended_places=Count("id", filter=CHARGEABLE & Q(attended=True)),
+            completed_places=Count("id", filter=CHARGEABLE & Q(completed_at__isnull=False)),
             income=Coalesce(Sum("price", filter=CHARGEABLE), Value(0, output_field=MONEY)),
             booking_members=Count("member", filter=CHARGEABLE, distinct=True),
         )

@@ -158,7 +158,6 @@ def booking_create_for_referral(*, referral_id: int, session_id: int, actor: Act
         raise PermissionError("work_referrals is needed")
     referral = (
         Referral.objects.for_member(actor.member_id)
-        .select_related("application")
         .filter(pk=referral_id, provider_id=actor.member_id)
         .first()
     )
@@ -181,7 +180,6 @@ def booking_create_for_referral(*, referral_id: int, session_id: int, actor: Act
         member_id=referral.member_id,
         provider_id=actor.member_id,
         session=session,
-        attendee_resident_id=referral.application.resident_id,
         referral=referral,
         booked_by=actor.user,
         price=session.cost_per_place,
