@@ -43,7 +43,8 @@ def _in_period(period_start: date, period_end: date, prefix: str = "session__") 
 
 def learning_places_by_member(*, period_start: date, period_end: date) -> QuerySet:
     """Per booking member: `member`, `member__short_name`, `places` (confirmed places),
-    `attended_places`, `completed_places`, `no_shows`, `cancelled`, `waiting`, `cost` (what it pays)."""
+    `attended_places`, `completed_places`, `no_shows`, `cancelled`, `waiting`,
+    `staff_places`, `resident_places`, `cost` (what it pays)."""
     return (
         Booking.objects.filter(_in_period(period_start, period_end))
         .values("member", "member__short_name")
@@ -63,8 +64,9 @@ def learning_places_by_member(*, period_start: date, period_end: date) -> QueryS
 
 
 def learning_places_by_provider(*, period_start: date, period_end: date) -> QuerySet:
-    """Per provider: `provider`, `provider__short_name`, `places`, `attended_places`, `completed_places`,
-    `income` (recharges due to it), `booking_members` (distinct members that booked)."""
+    """Per provider: `provider`, `provider__short_name`, `places`, `attended_places`,
+    `completed_places`, `income` (recharges due to it), `booking_members` (distinct
+    members that booked)."""
     return (
         Booking.objects.filter(_in_period(period_start, period_end))
         .values("provider", "provider__short_name")
