@@ -1,0 +1,1 @@
+from tests.applications.conftest import _fresh_rate_limits, offers, service  # noqa: F401
