@@ -17,6 +17,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from consortium.admin_site import is_consortium_administrator
 from members.models import (
     ConsortiumRoleAssignment,
     Invitation,
@@ -28,7 +29,36 @@ from referrals.models import Application, Outcome, Referral, RoutingDecision
 from services.models import Offer, Service, ServiceKind, ServiceQuestion
 
 
-class UnscopedAdmin(admin.ModelAdmin):
+class ConsortiumAdministratorPermissions:
+    """Consortium administrators manage what the admin shows; Django's per-model permissions are
+    not used (roles give permissions, in members/permissions.py, and the site admits only
+    administrators: consortium/admin_site.py)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_consortium_administrator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_consortium_administrator(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_consortium_administrator(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_consortium_administrator(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_consortium_administrator(request)
+
+
+class ModelAdmin(ConsortiumAdministratorPermissions, admin.ModelAdmin):
+    pass
+
+
+class TabularInline(ConsortiumAdministratorPermissions, admin.TabularInline):
+    pass
+
+
+class UnscopedAdmin(ModelAdmin):
     """Reads every member's rows: the admin site has already entered the consortium scope."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -38,7 +68,7 @@ class UnscopedAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(UnscopedAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -49,14 +79,25 @@ class ReadOnlyAdmin(UnscopedAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ModelAdmin):
     list_display = ("name", "short_name", "slug", "is_synthetic")
     search_fields = ("name", "short_name", "slug")
     prepopulated_fields = {"slug": ("short_name",)}
 
 
-class MembershipRoleInline(admin.TabularInline):
+class MembershipRoleInline(TabularInline):
+    # Read-only, like the membership itself.
     model = MembershipRole
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     extra = 0
     fields = ("role", "granted_at")
     readonly_fields = ("granted_at",)
@@ -76,7 +117,7 @@ class MembershipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ConsortiumRoleAssignment)
-class ConsortiumRoleAssignmentAdmin(admin.ModelAdmin):
+class ConsortiumRoleAssignmentAdmin(ModelAdmin):
     list_display = ("user", "role", "granted_at", "revoked_at")
     list_filter = ("role",)
     raw_id_fields = ("user",)
@@ -89,19 +130,19 @@ class InvitationAdmin(ReadOnlyAdmin):
     exclude = ("token_hash",)
 
 
-class ServiceQuestionInline(admin.TabularInline):
+class ServiceQuestionInline(TabularInline):
     model = ServiceQuestion
     extra = 1
 
 
 @admin.register(ServiceKind)
-class ServiceKindAdmin(admin.ModelAdmin):
+class ServiceKindAdmin(ModelAdmin):
     list_display = ("name", "slug", "order")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ModelAdmin):
     list_display = ("name", "kind", "status")
     list_filter = ("kind", "status")
     search_fields = ("name", "slug")
@@ -110,7 +151,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceQuestion)
-class ServiceQuestionAdmin(admin.ModelAdmin):
+class ServiceQuestionAdmin(ModelAdmin):
     list_display = ("service", "order", "key", "kind", "required")
     list_filter = ("service",)
 

@@ -118,7 +118,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 def invitation_create_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     member = _own_member(actor)
-    form = InviteStaffForm(request.POST or None)
+    form = InviteStaffForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             # The member is always the actor's own; anything else in the POST body is ignored.
@@ -150,7 +150,7 @@ def staff_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
         .filter(membership=membership)
         .values_list("role", flat=True)
     )
-    form = RolesForm(request.POST or None, initial={"roles": current})
+    form = RolesForm(request.POST if request.method == "POST" else None, initial={"roles": current})
     if request.method == "POST" and form.is_valid():
         try:
             membership_roles_set(
@@ -177,7 +177,7 @@ def staff_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
 def staff_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
     actor = _actor(request)
     membership = access_membership_by_id(actor, membership_id)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -240,7 +240,7 @@ def _consortium_invitations() -> list[Invitation]:
 @require_http_methods(["GET", "POST"])
 def consortium_invitations(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    form = ConsortiumInviteForm(request.POST or None)
+    form = ConsortiumInviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         member = form.cleaned_data["member"]
         try:
