@@ -327,12 +327,13 @@ def member_savings_by_quarter(*, member_id: int, quarters: list[Quarter]) -> lis
             period_end=quarter.end,
             queryset=Participation.objects.for_member(member_id).filter(member_id=member_id),
         )
-        totals = qs.aggregate(saving=Sum("saving"), baseline=Sum("baseline_cost"))
+        # Aggregate aliases must differ from the annotations they sum.
+        totals = qs.aggregate(total_saving=Sum("saving"), total_baseline=Sum("baseline_cost"))
         rows.append(
             {
                 "quarter": quarter,
-                "saving": totals["saving"] or Decimal("0"),
-                "baseline": totals["baseline"] or Decimal("0"),
+                "saving": totals["total_saving"] or Decimal("0"),
+                "baseline": totals["total_baseline"] or Decimal("0"),
             }
         )
     return rows
@@ -368,12 +369,12 @@ def contract_totals(*, contract: Contract, quarter: Quarter, user_id: int | None
         participants = qs.count()
         totals = participations_with_savings(
             period_start=quarter.start, period_end=quarter.end, queryset=qs
-        ).aggregate(saving=Sum("saving"))
+        ).aggregate(total_saving=Sum("saving"))
         participant_names = list(
             qs.order_by("member__short_name").values_list("member__short_name", flat=True)
         )
     return {
         "participants": participants,
         "participant_names": participant_names,
-        "quarter_saving": totals["saving"] or Decimal("0"),
+        "quarter_saving": totals["total_saving"] or Decimal("0"),
     }

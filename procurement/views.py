@@ -77,7 +77,7 @@ def contract_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             period_start=first,
             period_end=quarter.end,
             queryset=Participation.objects.filter(member_id=actor.member_id),
-        ).aggregate(saving=Sum("saving"))["saving"]
+        ).aggregate(total_saving=Sum("saving"))["total_saving"]
     totals = selectors.consortium_savings_totals(quarter=quarter, user_id=actor.user_id)
     return render(
         request,
