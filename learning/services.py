@@ -138,7 +138,8 @@ def _place_or_queue(
     booking.save()
     audit_record(
         actor_id=actor.user_id if actor else None,
-        member_id=booking.member_id,
+        # The acting member (its scope is the one row-level security lets write).
+        member_id=actor.member_id if actor else booking.member_id,
         action=AuditAction.CREATE,
         object_type="learning.booking",
         object_id=booking.pk,
@@ -217,7 +218,7 @@ def booking_cancel(*, actor: Actor, booking: Booking) -> Booking:
         _enqueue_promotion(session)
     audit_record(
         actor_id=actor.user_id,
-        member_id=booking.member_id,
+        member_id=actor.member_id,
         action=AuditAction.CHANGE,
         object_type="learning.booking",
         object_id=booking.pk,

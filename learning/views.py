@@ -191,7 +191,7 @@ def certificate(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResp
         return redirect("learning:booking_detail", booking.pk)
     audit_record(
         actor_id=actor.user_id,
-        member_id=booking.member_id,
+        member_id=actor.member_id,
         action=AuditAction.EXPORT,
         object_type="learning.certificate",
         object_id=booking.pk,
