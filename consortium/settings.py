@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     # The portal's own apps. `consortium` hosts project-wide commands, checks and tags.
     "consortium",
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "procurement",
     "learning",
     "notifications",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -388,10 +390,17 @@ else:
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Bearer first: an unauthenticated call gets 401 with `WWW-Authenticate: Bearer`.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -399,12 +408,37 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", "60/minute"),
         "user": env.str("API_USER_RATE", "600/minute"),
+        # Public application create, per client address, on top of "anon".
+        "applications": env.str("API_APPLICATION_RATE", "20/hour"),
     },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Consortium portal API",
+    "DESCRIPTION": (
+        "Referrals, outcomes, services, procurement and learning of the consortium's members. "
+        "Authenticate with a personal token (`Authorization: Bearer hcp_...`, created at "
+        "/api/tokens/) or a signed-in browser session. Everything is scoped to your own "
+        "member: another member's records answer 404, exactly like records that do not exist. "
+        "Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Schema generation reads models with no member scope: member-owned models' default manager
+    # fails closed, so it uses the base manager (it only ever builds empty querysets).
+    "DEFAULT_QUERY_MANAGER": "_base_manager",
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "referrals.models.ReferralStatus",
+        "ServiceStatusEnum": "services.models.ServiceStatus",
+        "ContractStatusEnum": "procurement.models.ContractStatus",
+        "BookingStatusEnum": "learning.models.BookingStatus",
+    },
+    # Swagger UI and ReDoc from drf-spectacular-sidecar: no CDN, the portal serves them.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging: no personal data, ever. Log ids and references, not names or contact details. ----

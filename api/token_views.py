@@ -1,0 +1,108 @@
+"""Pages where a staff user creates and revokes their own API tokens.
+
+Only after multi-factor authentication: the account must have a second factor and this session
+must have passed it (allauth records each authentication method in the session). Creating a
+token also needs a recent sign-in (allauth's re-authentication), like any new credential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from allauth.account.authentication import get_authentication_records
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.selectors import user_has_second_factor
+from api.forms import ConfirmForm, TokenCreateForm
+from api.selectors import access_api_token_by_id, api_tokens_for_user
+from api.services import TokenError, api_token_issue, api_token_revoke
+from members.actor import Actor
+from members.permissions import Perm
+
+View = Callable[..., HttpResponse]
+
+
+def session_passed_mfa(request: HttpRequest) -> bool:
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request))
+
+
+def token_page(view: View) -> View:
+    """Signed in, allowed API use by their roles, and past MFA in this session."""
+
+    @login_required
+    @never_cache
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        actor: Actor = request.actor  # type: ignore[attr-defined]
+        if not actor.can(Perm.USE_API_TOKENS):
+            raise PermissionDenied
+        if not user_has_second_factor(request.user):  # type: ignore[arg-type]
+            return redirect("mfa_activate_totp")
+        if not session_passed_mfa(request):
+            # Signed in without the second factor (e.g. by emailed code): ask for it now.
+            return redirect(reverse("mfa_reauthenticate") + "?" + urlencode({"next": request.path}))
+        return view(request, actor, *args, **kwargs)
+
+    return wrapped
+
+
+@require_http_methods(["GET"])
+@token_page
+def token_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return render(
+        request, "api/token_list.html", {"tokens": api_tokens_for_user(user_id=actor.user_id or 0)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@token_page
+@reauthentication_required(allow_get=True)
+def token_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = TokenCreateForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = api_token_issue(
+                owner=actor, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
+        except TokenError as exc:
+            error = str(exc)
+        else:
+            # Shown on this response only: never stored, never put in the session.
+            return render(
+                request,
+                "api/token_created.html",
+                {"token": issued.token, "plaintext": issued.plaintext},
+                status=201,
+            )
+    return render(
+        request,
+        "api/token_create.html",
+        {"form": form, "error": error},
+        status=400 if (form.is_bound and (form.errors or error)) else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@token_page
+def token_revoke(request: HttpRequest, actor: Actor, token_id: int) -> HttpResponse:
+    token = access_api_token_by_id(actor, token_id)
+    if request.method == "POST" and ConfirmForm(request.POST).is_valid():
+        api_token_revoke(token=token, actor=actor)
+        messages.success(
+            request, _("Token %(prefix)s revoked. It no longer works.") % {"prefix": token.prefix}
+        )
+        return redirect("api:token_list")
+    return render(request, "api/token_revoke.html", {"token": token})
