@@ -1,0 +1,16 @@
+"""Periodic referral work, merged into the beat schedule by consortium/celery.py. Both tasks are
+idempotent (flags on the rows, dedupe keys on the emails), so a second beat costs nothing."""
+
+from __future__ import annotations
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    # Every 15 minutes: an overdue referral is flagged within a quarter of an hour of its deadline.
+    "referrals-sla-sweep": {"task": "referrals.sla_sweep", "schedule": crontab(minute="*/15")},
+    # Once a day, early: the 13- and 26-week job checks that fall due.
+    "referrals-sustainment-sweep": {
+        "task": "referrals.sustainment_sweep",
+        "schedule": crontab(minute=40, hour=6),
+    },
+}

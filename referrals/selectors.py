@@ -1,0 +1,506 @@
+"""Reads of referrals, and the visibility rules: who sees what, stated once, here.
+
+The parties of a referral are the resident's landlord (`member`) and the provider. Row-level
+security already keeps everyone else out (and keeps the contact snapshot from the provider
+until it accepts); these rules decide what each party is *shown*:
+
+| who                                   | envelope | name, contact | timeline | notes | work it |
+|---------------------------------------|----------|---------------|----------|-------|---------|
+| provider, before it accepts           | yes      | no            | yes      | own   | accept  |
+| provider, after it accepts            | yes      | yes (audited) | yes      | own   | yes     |
+| the landlord (when not the provider)  | status, provider and outcomes only ("outgoing")   |
+| the resident (their own referrals)    | status and outcome, in their language; withdraw   |
+| anyone else                           | the same 404 as a referral that does not exist    |
+
+The envelope is what a provider needs to decide: service, need summary, area, language and
+accessibility needs. Case notes are private to the member that wrote them (row-level security
+on CaseNote). Every showing of a resident's personal data is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from members.access import not_found
+from members.actor import Actor
+from members.models import Member
+from referrals.models import (
+    OPEN_STATUSES,
+    TAKEN_ON_STATUSES,
+    CaseNote,
+    DeclineReason,
+    Outcome,
+    OutcomeType,
+    Referral,
+    ReferralContact,
+    ReferralEvent,
+    ReferralEventKind,
+    ReferralStatus,
+    RoutingDecision,
+)
+from referrals.routing import month_start
+from services.models import Offer
+
+S = ReferralStatus
+PAGE_SIZE = 50
+
+
+# --- the rules -----------------------------------------------------------------------------------
+
+
+def provider_has_taken_on(referral: Referral) -> bool:
+    return referral.accepted_at is not None and referral.status in TAKEN_ON_STATUSES
+
+
+def sees_in_full(referral: Referral, member_id: int | None) -> bool:
+    """The resident's name and contact details: the provider once it has accepted, and the
+    landlord for its own residents (whose records it holds anyway)."""
+    if member_id is None:
+        return False
+    if referral.provider_id == member_id and provider_has_taken_on(referral):
+        return True
+    return referral.member_id == member_id
+
+
+def sees_in_full_q(member_id: int) -> Q:
+    """sees_in_full as a query, for the name search."""
+    return Q(member_id=member_id) | Q(
+        provider_id=member_id, accepted_at__isnull=False, status__in=TAKEN_ON_STATUSES
+    )
+
+
+@dataclass(frozen=True)
+class ReferralAccess:
+    """A referral and what the actor's member may see and do with it."""
+
+    referral: Referral
+    is_provider: bool
+    is_landlord: bool
+
+    @property
+    def outgoing_only(self) -> bool:
+        """The landlord that is not the provider: status and outcome only."""
+        return self.is_landlord and not self.is_provider
+
+    @property
+    def sees_contact(self) -> bool:
+        return self.is_provider and provider_has_taken_on(self.referral)
+
+    @property
+    def sees_timeline(self) -> bool:
+        return self.is_provider
+
+    @property
+    def can_work(self) -> bool:
+        return self.is_provider
+
+
+def access_referral_by_id(actor: Actor, referral_id: object) -> ReferralAccess:
+    """The referral if the actor's member is a party to it; otherwise the same 404 as for a
+    referral that does not exist."""
+    if actor.member_id is None:
+        raise not_found()
+    try:
+        pk = int(str(referral_id))
+    except (TypeError, ValueError):
+        raise not_found() from None
+    referral = (
+        Referral.objects.for_member(actor.member_id)
+        .select_related("service", "provider", "member", "accepted_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise not_found()
+    is_provider = referral.provider_id == actor.member_id
+    # A provider that declined keeps the row until the engine moves it on; it is no longer theirs.
+    if is_provider and referral.status == S.DECLINED:
+        is_provider = False
+        if referral.member_id != actor.member_id:
+            raise not_found()
+    return ReferralAccess(
+        referral=referral,
+        is_provider=is_provider,
+        is_landlord=referral.member_id == actor.member_id,
+    )
+
+
+def referral_contact_for(access: ReferralAccess, actor: Actor) -> ReferralContact | None:
+    """The resident's contact details, when the rules allow; each showing is audited."""
+    if not access.sees_contact:
+        return None
+    # unscoped(): the row belongs to the landlord; row-level security lets the provider read it
+    # once it has accepted (ReferralContact.rls_extra_condition), the rule above says the same.
+    contact = ReferralContact.objects.unscoped().filter(referral=access.referral).first()
+    if contact is not None:
+        audit_record(
+            actor_id=actor.user_id,
+            member_id=actor.member_id,
+            action=AuditAction.VIEW,
+            object_type="referral_contact",
+            object_id=access.referral.pk,
+            reason="referral page: resident's contact details shown to the provider",
+        )
+    return contact
+
+
+# --- the inbox -----------------------------------------------------------------------------------
+
+
+class Tab:
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+    OVERDUE = "overdue"
+    ALL = (INCOMING, OUTGOING, OVERDUE)
+
+
+def overdue_q(now: datetime) -> Q:
+    return Q(status=S.ROUTED, sla_accept_due__lt=now) | Q(
+        status__in=(S.ACCEPTED, S.IN_PROGRESS),
+        first_contact_at__isnull=True,
+        sla_first_contact_due__lt=now,
+    )
+
+
+def referral_inbox(*, actor: Actor, tab: str, now: datetime | None = None) -> QuerySet[Referral]:
+    """One tab of a member's inbox, with everything a row shows joined in (no per-row queries)."""
+    member_id = actor.member_id
+    if member_id is None:
+        return Referral.objects.none()
+    now = now or timezone.now()
+    base = Referral.objects.for_member(member_id).select_related(
+        "service", "provider", "member", "contact"
+    )
+    if tab == Tab.OUTGOING:
+        qs = base.filter(member_id=member_id).exclude(provider_id=member_id)
+    elif tab == Tab.OVERDUE:
+        qs = base.filter(overdue_q(now), provider_id=member_id)
+    else:
+        qs = base.filter(provider_id=member_id).exclude(status=S.DECLINED)
+    return qs.order_by("-submitted_at", "-id")
+
+
+@dataclass
+class InboxRow:
+    referral: Referral
+    name: str
+    overdue: bool
+    sla_due: datetime | None
+
+
+def inbox_rows(referrals: list[Referral], member_id: int, now: datetime) -> list[InboxRow]:
+    rows = []
+    for r in referrals:
+        contact = getattr(r, "contact", None) if sees_in_full(r, member_id) else None
+        if r.status == S.ROUTED:
+            due = r.sla_accept_due
+        elif r.status in (S.ACCEPTED, S.IN_PROGRESS) and r.first_contact_at is None:
+            due = r.sla_first_contact_due
+        else:
+            due = None
+        rows.append(
+            InboxRow(
+                referral=r,
+                name=contact.full_name if contact else "",
+                overdue=due is not None and due < now,
+                sla_due=due,
+            )
+        )
+    return rows
+
+
+def inbox_counts(*, actor: Actor, now: datetime | None = None) -> dict[str, int]:
+    """The number on each tab: one query."""
+    member_id = actor.member_id
+    if member_id is None:
+        return dict.fromkeys(Tab.ALL, 0)
+    now = now or timezone.now()
+    open_statuses = list(OPEN_STATUSES - {S.DECLINED})
+    counts = Referral.objects.for_member(member_id).aggregate(
+        incoming=Count("id", filter=Q(provider_id=member_id, status__in=open_statuses)),
+        outgoing=Count(
+            "id",
+            filter=Q(member_id=member_id, status__in=list(OPEN_STATUSES))
+            & ~Q(provider_id=member_id),
+        ),
+        overdue=Count("id", filter=overdue_q(now) & Q(provider_id=member_id)),
+    )
+    return {k: int(v or 0) for k, v in counts.items()}
+
+
+# --- the referral page ---------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    lines: list[str] = field(default_factory=list)
+    actor: str = ""
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _reason_dicts(raw: Any) -> list[dict[str, Any]]:
+    # Demo data stores plain strings; the engine stores dicts.
+    out = []
+    for item in raw or []:
+        if isinstance(item, dict):
+            out.append(item)
+        else:
+            out.append({"verdict": "", "text": str(item), "member": "", "rule": ""})
+    return out
+
+
+def referral_timeline(access: ReferralAccess) -> list[TimelineEntry]:
+    """Routing decisions, status changes, contact, SLA flags, notes and outcomes, newest first.
+    Row-level security already limits each list to the rows this member is a party to."""
+    referral = access.referral
+    entries: list[TimelineEntry] = []
+    status_labels = dict(S.choices)
+    decline_labels = dict(DeclineReason.choices)
+    if access.sees_timeline:
+        for d in RoutingDecision.objects.filter(referral=referral).select_related(
+            "provider", "decided_by"
+        ):
+            entries.append(
+                TimelineEntry(
+                    at=d.decided_at,
+                    kind="routing",
+                    title=(
+                        f"Routing: sent to {d.provider.short_name}"
+                        if d.provider
+                        else "Routing: no member fits"
+                    ),
+                    actor=d.decided_by.full_name if d.decided_by else "Routing engine",
+                    reasons=_reason_dicts(d.reasons),
+                    lines=[d.note] if d.decided_by and d.note else [],
+                )
+            )
+    for e in ReferralEvent.objects.filter(referral=referral).select_related("actor"):
+        lines = []
+        if e.kind == ReferralEventKind.TRANSITION:
+            title = f"Status: {status_labels.get(e.to_status, e.to_status)}"
+            if e.to_status == S.DECLINED and e.reason:
+                lines.append(f"Reason: {decline_labels.get(e.reason, e.reason)}")
+        elif e.kind == ReferralEventKind.CONTACT:
+            title = "Resident contacted"
+        elif e.kind == ReferralEventKind.SLA_BREACH:
+            title = "SLA missed: " + ("time to accept" if e.reason == "accept" else "first contact")
+        else:
+            title = "Reminder: " + e.reason.replace("_", " ")
+        if access.sees_timeline and e.note:
+            lines.append(e.note)
+        entries.append(
+            TimelineEntry(
+                at=e.at,
+                kind=e.kind,
+                title=title,
+                lines=lines,
+                actor=e.actor.full_name if (e.actor and access.sees_timeline) else "",
+            )
+        )
+    for o in referral_outcomes(referral):
+        entries.append(
+            TimelineEntry(
+                at=o.recorded_at,
+                kind="outcome",
+                title=f"Outcome: {o.get_type_display()} on {o.achieved_on:%d %b %Y}",
+                lines=outcome_detail(o),
+                actor=o.recorded_by.full_name if (o.recorded_by and access.sees_timeline) else "",
+            )
+        )
+    if access.is_provider or access.is_landlord:
+        for n in CaseNote.objects.filter(referral=referral).select_related("author"):
+            entries.append(
+                TimelineEntry(
+                    at=n.created_at,
+                    kind="note",
+                    title="Note",
+                    lines=[n.body],
+                    actor=n.author.full_name,
+                )
+            )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+def referral_outcomes(referral: Referral) -> list[Outcome]:
+    return list(
+        Outcome.objects.filter(referral=referral)
+        .select_related("recorded_by")
+        .order_by("achieved_on", "pk")
+    )
+
+
+def outcome_detail(o: Outcome) -> list[str]:
+    if o.type == OutcomeType.JOB_STARTED and o.hours_per_week is not None:
+        kind = "full time" if o.is_full_time else "part time"
+        return [f"{o.hours_per_week} hours a week ({kind})"]
+    if o.type == OutcomeType.QUALIFICATION and o.qualification_level:
+        return [f"Level {o.qualification_level}"]
+    if o.type == OutcomeType.NO_OUTCOME and o.no_outcome_reason:
+        return [o.no_outcome_reason]
+    return []
+
+
+# --- the coordinator (consortium scope) ----------------------------------------------------------
+
+
+def unrouted_queue() -> QuerySet[Referral]:
+    return (
+        Referral.objects.filter(
+            provider__isnull=True,
+            unrouted_since__isnull=False,
+            status__in=(S.SUBMITTED, S.DECLINED),
+        )
+        .select_related("service", "member")
+        .order_by("unrouted_since")
+    )
+
+
+def overdue_across_members(now: datetime | None = None) -> QuerySet[Referral]:
+    now = now or timezone.now()
+    return (
+        Referral.objects.filter(overdue_q(now))
+        .select_related("service", "member", "provider")
+        .order_by("sla_accept_due")
+    )
+
+
+@dataclass
+class ProviderLoad:
+    member: str
+    service: str
+    routed_this_month: int
+    capacity: int
+    open_now: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.routed_this_month / self.capacity) if self.capacity else 0
+
+
+def provider_load() -> list[ProviderLoad]:
+    """Each active offer: referrals routed to it this month against its capacity. Three queries."""
+    start = month_start()
+    counts = {
+        (row["provider_id"], row["service_id"]): row
+        for row in Referral.objects.filter(provider__isnull=False)
+        .exclude(status=S.DECLINED)
+        .values("provider_id", "service_id")
+        .annotate(
+            routed=Count("id", filter=Q(routed_at__gte=start)),
+            open_now=Count("id", filter=Q(status__in=list(OPEN_STATUSES))),
+        )
+    }
+    names = dict(Member.objects.values_list("pk", "short_name"))
+    rows = []
+    for offer in (
+        Offer.objects.public().filter(is_active=True).select_related("service").order_by("pk")
+    ):
+        row = counts.get((offer.member_id, offer.service_id), {})
+        rows.append(
+            ProviderLoad(
+                member=names.get(offer.member_id, "?"),
+                service=offer.service.name,
+                routed_this_month=row.get("routed", 0),
+                capacity=offer.capacity_per_month,
+                open_now=row.get("open_now", 0),
+            )
+        )
+    rows.sort(key=lambda r: (-r.percent, r.member, r.service))
+    return rows
+
+
+def route_choices(referral: Referral) -> list[tuple[int, str]]:
+    """Members a coordinator may route this referral to: in the consent, with an active offer,
+    and not a member that declined it."""
+    consented = {int(m) for m in referral.application.shared_with_member_ids}
+    declined = set(
+        ReferralEvent.objects.filter(referral=referral, to_status=S.DECLINED).values_list(
+            "provider_id", flat=True
+        )
+    )
+    offering = set(
+        Offer.objects.public()
+        .filter(service_id=referral.service_id, is_active=True)
+        .values_list("member_id", flat=True)
+    )
+    allowed = (consented & offering) - declined - {referral.provider_id}
+    return list(
+        Member.objects.filter(pk__in=allowed).order_by("short_name").values_list("pk", "short_name")
+    )
+
+
+# --- the resident (helper D's pages call these) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResidentReferral:
+    """What a resident sees of their own referral: status and outcome, no staff details."""
+
+    id: int
+    reference: str
+    service_name: str
+    status: str
+    status_label: str
+    submitted_at: datetime
+    provider_name: str
+    outcomes: list[str]
+    can_withdraw: bool
+
+
+def _resident_view(r: Referral, outcomes: list[Outcome]) -> ResidentReferral:
+    from referrals.models import ALLOWED_TRANSITIONS
+
+    return ResidentReferral(
+        id=r.pk,
+        reference=r.reference,
+        service_name=r.service.name,
+        status=r.status,
+        # Lazy label: rendered in the language active in the resident's request.
+        status_label=str(S(r.status).label),
+        submitted_at=r.submitted_at,
+        provider_name=r.provider.name if (r.provider and r.status != S.DECLINED) else "",
+        outcomes=[str(o.get_type_display()) for o in outcomes],
+        can_withdraw=S.WITHDRAWN in ALLOWED_TRANSITIONS.get(r.status, frozenset()),
+    )
+
+
+def referral_list_for_resident(*, user_id: int) -> list[ResidentReferral]:
+    """A signed-in resident's referrals (no member scope: row-level security shows them their own
+    through Referral.resident_user)."""
+    referrals = list(
+        Referral.objects.unscoped()
+        .filter(resident_user_id=user_id)
+        .select_related("service", "provider")
+        .order_by("-submitted_at")
+    )
+    by_referral: dict[int, list[Outcome]] = {}
+    for o in Outcome.objects.unscoped().filter(referral__in=[r.pk for r in referrals]):
+        by_referral.setdefault(o.referral_id, []).append(o)
+    return [_resident_view(r, by_referral.get(r.pk, [])) for r in referrals]
+
+
+def referral_for_resident(*, user_id: int, referral_id: object) -> ResidentReferral:
+    try:
+        pk = int(str(referral_id))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    for item in referral_list_for_resident(user_id=user_id):
+        if item.id == pk:
+            return item
+    raise not_found()
+
+
+def sla_due_soon_cutoff(now: datetime) -> datetime:
+    return now + timedelta(days=1)

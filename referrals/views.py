@@ -1,0 +1,450 @@
+"""The staff workspace: HTTP in and out. Rules live in selectors (who sees what) and services
+(what changes); a refused change becomes a message on the page, never a 500.
+
+Each page works as a plain HTML form; with JavaScript, htmx swaps only the part that changed
+(the inbox results when filtering, the notes list when adding a note).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import datetime, time
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.models import AuditAction, AuditEvent
+from audit.services import audit_record
+from members.actor import Actor
+from members.permissions import Perm
+from members.scoping import consortium_scope
+from referrals import selectors, services
+from referrals.forms import (
+    AuditSearchForm,
+    ContactForm,
+    DeclineForm,
+    NoteForm,
+    OutcomeForm,
+    ReferralFilter,
+    RouteForm,
+)
+from referrals.models import CaseNote, Referral, ReferralStatus, RoutingDecision
+from referrals.selectors import PAGE_SIZE, Tab
+
+S = ReferralStatus
+View = Callable[..., HttpResponse]
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return request.actor  # type: ignore[attr-defined]
+
+
+def staff_view(perm: Perm) -> Callable[[View], View]:
+    """Signed in, and allowed: a resident or another role gets a 403, not the page."""
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not _actor(request).can(perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- the inbox -----------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_view(Perm.VIEW_REFERRALS)
+def inbox(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    if actor.member_id is None:
+        raise PermissionDenied
+    tab = request.GET.get("tab", Tab.INCOMING)
+    if tab not in Tab.ALL:
+        tab = Tab.INCOMING
+    now = timezone.now()
+    filterset = ReferralFilter(
+        request.GET,
+        queryset=selectors.referral_inbox(actor=actor, tab=tab, now=now),
+        member_id=actor.member_id,
+        request=request,
+    )
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.inbox_rows(list(page.object_list), actor.member_id, now)
+    if any(row.name for row in rows) or filterset.name_searched:
+        audit_record(
+            actor_id=actor.user_id,
+            member_id=actor.member_id,
+            action=AuditAction.VIEW,
+            object_type="referral_inbox",
+            object_id=tab,
+            reason="inbox: residents' names listed"
+            + (" (search by name)" if filterset.name_searched else ""),
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "tab": tab,
+        "tabs": [
+            (Tab.INCOMING, _("Incoming")),
+            (Tab.OUTGOING, _("Outgoing")),
+            (Tab.OVERDUE, _("Overdue")),
+        ],
+        "counts": selectors.inbox_counts(actor=actor, now=now),
+        "filter": filterset,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "referrals/_inbox_results.html", context)
+    return render(request, "referrals/inbox.html", context)
+
+
+# --- the referral page ---------------------------------------------------------------------------
+
+
+def _detail_context(request: HttpRequest, access: selectors.ReferralAccess) -> dict[str, Any]:
+    actor = _actor(request)
+    return {
+        "access": access,
+        "referral": access.referral,
+        "contact": selectors.referral_contact_for(access, actor),
+        "timeline": selectors.referral_timeline(access),
+        "outcomes": selectors.referral_outcomes(access.referral),
+        "notes": _notes(access.referral),
+        "note_form": NoteForm(),
+        "contact_form": ContactForm(),
+        "can_work": access.can_work and actor.can(Perm.WORK_REFERRALS),
+        "can_note": actor.can(Perm.WORK_REFERRALS),
+        "S": {s.name: s.value for s in S},
+    }
+
+
+def _notes(referral: Referral) -> list[CaseNote]:
+    # Row-level security returns this member's notes only.
+    return list(
+        CaseNote.objects.filter(referral=referral).select_related("author").order_by("-created_at")
+    )
+
+
+@require_GET
+@staff_view(Perm.VIEW_REFERRALS)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = selectors.access_referral_by_id(_actor(request), pk)
+    return render(request, "referrals/detail.html", _detail_context(request, access))
+
+
+def _act(
+    request: HttpRequest, pk: int, action: Callable[[int, Actor], Any], done: str
+) -> HttpResponse:
+    actor = _actor(request)
+    selectors.access_referral_by_id(actor, pk)  # the same 404 for not-a-party
+    try:
+        action(pk, actor)
+    except services.ReferralError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("referrals:detail", pk=pk)
+
+
+@require_POST
+@staff_view(Perm.WORK_REFERRALS)
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda rid, actor: services.referral_accept(referral_id=rid, actor=actor),
+        _("Referral accepted. The resident's contact details are below."),
+    )
+
+
+@require_POST
+@staff_view(Perm.WORK_REFERRALS)
+def start(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda rid, actor: services.referral_start(referral_id=rid, actor=actor),
+        _("Work has started."),
+    )
+
+
+@require_POST
+@staff_view(Perm.WORK_REFERRALS)
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda rid, actor: services.referral_close(referral_id=rid, actor=actor),
+        _("Referral closed."),
+    )
+
+
+@require_POST
+@staff_view(Perm.WORK_REFERRALS)
+def record_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ContactForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    return _act(
+        request,
+        pk,
+        lambda rid, actor: services.referral_record_contact(
+            referral_id=rid, actor=actor, note=note
+        ),
+        _("Contact recorded."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(Perm.WORK_REFERRALS)
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    access = selectors.access_referral_by_id(actor, pk)
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_decline(
+                referral_id=pk,
+                actor=actor,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except services.ReferralError as exc:
+            messages.error(request, exc.message)
+            return redirect("referrals:detail", pk=pk)
+        messages.success(
+            request,
+            _("Referral %(ref)s declined. It is being sent to the next provider.")
+            % {"ref": access.referral.reference},
+        )
+        return redirect("referrals:inbox")
+    return render(request, "referrals/decline.html", {"referral": access.referral, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(Perm.WORK_REFERRALS)
+def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    access = selectors.access_referral_by_id(actor, pk)
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.referral_record_outcome(
+                referral_id=pk,
+                actor=actor,
+                type=data["type"],
+                achieved_on=data["achieved_on"],
+                hours_per_week=data.get("hours_per_week"),
+                qualification_level=data.get("qualification_level"),
+                no_outcome_reason=data.get("no_outcome_reason") or "",
+            )
+        except services.ReferralError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Outcome recorded."))
+            return redirect("referrals:detail", pk=pk)
+    return render(
+        request,
+        "referrals/outcome.html",
+        {"referral": access.referral, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@staff_view(Perm.WORK_REFERRALS)
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    access = selectors.access_referral_by_id(actor, pk)
+    form = NoteForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.referral_note_add(referral_id=pk, actor=actor, body=form.cleaned_data["body"])
+        except services.ReferralError as exc:
+            error = exc.message
+        else:
+            form = NoteForm()
+    else:
+        error = str(form.errors["body"][0])
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "referrals/_notes.html",
+            {
+                "referral": access.referral,
+                "notes": _notes(access.referral),
+                "note_form": form,
+                "note_error": error,
+                "can_note": True,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Note saved."))
+    return redirect(reverse("referrals:detail", args=[pk]) + "#notes")
+
+
+# --- the coordinator -----------------------------------------------------------------------------
+
+
+@require_GET
+@staff_view(Perm.VIEW_CONSORTIUM_QUEUES)
+def coordinator(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    with consortium_scope(reason="coordinator: referral queues", user_id=actor.user_id):
+        context = {
+            "unrouted": list(selectors.unrouted_queue()[:200]),
+            "overdue": list(selectors.overdue_across_members()[:200]),
+            "load": selectors.provider_load(),
+            "now": timezone.now(),
+        }
+    return render(request, "referrals/coordinator.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(Perm.ROUTE_REFERRALS)
+def coordinator_route(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    with consortium_scope(reason=f"coordinator: route referral {pk}", user_id=actor.user_id):
+        referral = (
+            Referral.objects.select_related("service", "member", "provider", "application")
+            .filter(pk=pk)
+            .first()
+        )
+        if referral is None:
+            raise Http404
+        choices = selectors.route_choices(referral)
+        form = RouteForm(request.POST or None, choices=choices)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.referral_reroute(
+                    referral_id=pk,
+                    provider_id=form.cleaned_data["provider"],
+                    actor=actor,
+                    reason=form.cleaned_data["reason"],
+                )
+            except services.ReferralError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, _("Referral %(ref)s routed.") % {"ref": referral.reference}
+                )
+                return redirect("referrals:coordinator")
+        decisions = [
+            (d, selectors._reason_dicts(d.reasons))
+            for d in RoutingDecision.objects.filter(referral=referral)
+            .select_related("provider", "decided_by")
+            .order_by("-decided_at")
+        ]
+        context = {"referral": referral, "form": form, "decisions": decisions}
+        return render(request, "referrals/route.html", context, status=400 if form.errors else 200)
+
+
+# --- the DPO's audit log -------------------------------------------------------------------------
+
+EXPORT_LIMIT = 50_000
+
+
+def _audit_queryset(actor: Actor, form: AuditSearchForm) -> Any:
+    events = AuditEvent.objects.filter(member_id=actor.member_id).select_related("actor")
+    if not form.is_valid():
+        return events.none()
+    data = form.cleaned_data
+    tz = timezone.get_current_timezone()
+    if data["date_from"]:
+        events = events.filter(at__gte=datetime.combine(data["date_from"], time.min, tzinfo=tz))
+    if data["date_to"]:
+        events = events.filter(at__lte=datetime.combine(data["date_to"], time.max, tzinfo=tz))
+    if data["action"]:
+        events = events.filter(action=data["action"])
+    if data["object_type"]:
+        events = events.filter(object_type=data["object_type"].strip())
+    if data["object_id"]:
+        events = events.filter(object_id=data["object_id"].strip())
+    if data["actor"]:
+        events = events.filter(actor__email__iexact=data["actor"])
+    return events.order_by("-at", "-id")
+
+
+@require_GET
+@staff_view(Perm.VIEW_AUDIT_LOG)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    if actor.member_id is None:
+        raise PermissionDenied
+    form = AuditSearchForm(request.GET)
+    page = Paginator(_audit_queryset(actor, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "referrals/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_GET
+@staff_view(Perm.VIEW_AUDIT_LOG)
+def audit_export(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    if actor.member_id is None:
+        raise PermissionDenied
+    form = AuditSearchForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, _("Correct the search before exporting."))
+        return redirect("referrals:audit_log")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["at", "actor", "action", "object_type", "object_id", "reason"])
+    # Built inside the request's scope (row-level security), not streamed after it ends.
+    count = 0
+    for event in _audit_queryset(actor, form)[:EXPORT_LIMIT]:
+        writer.writerow(
+            [
+                event.at.isoformat(),
+                event.actor.email if event.actor else "",
+                event.action,
+                event.object_type,
+                event.object_id,
+                _csv_safe(event.reason),
+            ]
+        )
+        count += 1
+    audit_record(
+        actor_id=actor.user_id,
+        member_id=actor.member_id,
+        action=AuditAction.EXPORT,
+        object_type="audit_log",
+        reason=f"DPO exported {count} audit events",
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
