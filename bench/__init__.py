@@ -1,0 +1,1 @@
+"""Benchmarks: `python bench/run.py` runs every `bench/bench_*.py` (see bench/README.md)."""
