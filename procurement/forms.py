@@ -37,7 +37,7 @@ class ContractForm(forms.ModelForm):
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date must be on or after the start date."))
@@ -66,7 +66,7 @@ class ParticipationForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date must be on or after the start date."))

@@ -10,6 +10,7 @@ member-owned and private to that member (and the coordinator, under an audited c
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Member, MemberOwnedModel
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 

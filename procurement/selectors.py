@@ -259,6 +259,12 @@ def contract_list_for_member(*, member_id: int) -> QuerySet[Contract]:
     )
 
 
+def contracts_participating(*, member_id: int) -> QuerySet[Contract]:
+    """Contracts the member takes part in (for spend records)."""
+    participating = Participation.objects.for_member(member_id).filter(member_id=member_id)
+    return Contract.objects.filter(pk__in=participating.values("contract")).order_by("reference")
+
+
 def contract_is_participant(*, contract: Contract, member_id: int) -> bool:
     return (
         Participation.objects.for_member(member_id)

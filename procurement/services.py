@@ -11,6 +11,7 @@ from typing import IO
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AuditAction
@@ -293,12 +294,9 @@ def spend_import(*, actor: Actor, uploaded: IO[bytes], filename: str) -> ImportR
     except SpendFileError as exc:
         result.errors.append(RowError(line=0, reason=str(exc)))
         return result
-    from procurement.selectors import contract_list_for_member
+    from procurement.selectors import contracts_participating
 
-    contracts = {
-        c.reference.upper(): c
-        for c in contract_list_for_member(member_id=member_id).filter(is_participant=True)
-    }
+    contracts = {c.reference.upper(): c for c in contracts_participating(member_id=member_id)}
     good: list[SpendRow] = []
     seen: dict[tuple[str, Quarter], int] = {}
     for line, cells in rows:
@@ -409,7 +407,5 @@ def renewal_reminders_send(*, today: date) -> int:
     return sent
 
 
-def _active_on(day: date):  # type: ignore[no-untyped-def]
-    from django.db.models import Q
-
+def _active_on(day: date) -> Q:
     return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))

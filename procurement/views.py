@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -34,7 +35,7 @@ from procurement.forms import (
 from procurement.models import Participation, SpendRecord
 
 logger = logging.getLogger(__name__)
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def require_perm(perm: Perm, *, member: bool = True) -> Callable[[View], View]:
@@ -43,7 +44,7 @@ def require_perm(perm: Perm, *, member: bool = True) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @login_required
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             actor: Actor = request.actor  # type: ignore[attr-defined]
             if (member and actor.member_id is None) or not actor.can(perm):
                 raise PermissionDenied
@@ -135,16 +136,12 @@ def contract_detail(request: HttpRequest, actor: Actor, contract_id: int) -> Htt
     participation = selectors.member_participation(contract=contract, member_id=actor.member_id)
     own_saving = None
     if participation is not None:
-        row = (
-            selectors.participations_with_savings(
-                period_start=quarter.start,
-                period_end=quarter.end,
-                queryset=Participation.objects.filter(pk=participation.pk),
-            )
-            .values("saving")
-            .first()
-        )
-        own_saving = row["saving"] if row else 0
+        row = selectors.participations_with_savings(
+            period_start=quarter.start,
+            period_end=quarter.end,
+            queryset=Participation.objects.filter(pk=participation.pk),
+        ).first()
+        own_saving = getattr(row, "saving", 0)
     return render(
         request,
         "procurement/contract_detail.html",
@@ -260,7 +257,7 @@ CONTENT_TYPES = {
 
 @require_http_methods(["GET"])
 @require_perm(VIEW)
-def document_download(request: HttpRequest, actor: Actor, document_id: int) -> HttpResponse:
+def document_download(request: HttpRequest, actor: Actor, document_id: int) -> FileResponse:
     document = selectors.access_document_by_id(actor, document_id)
     audit_record(
         actor_id=actor.user_id,
@@ -290,7 +287,7 @@ def spend_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 def _participating(actor: Actor) -> Any:
     assert actor.member_id is not None  # noqa: S101
-    return selectors.contract_list_for_member(member_id=actor.member_id).filter(is_participant=True)
+    return selectors.contracts_participating(member_id=actor.member_id)
 
 
 @require_http_methods(["GET", "POST"])
