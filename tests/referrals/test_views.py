@@ -415,3 +415,12 @@ def test_inbox_query_count_does_not_grow_with_data_size(
     large = inbox_queries(client, "?sort=sla")
     assert small == large
     assert inbox_queries(client, "?sort=sla&page=4") == large
+
+
+def test_dashboard_links_to_the_workspace(client: Any, charlie: Any, coordinator: Any) -> None:
+    client.force_login(charlie)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert url("inbox") in page and url("audit_log") in page
+    assert url("coordinator") not in page
+    client.force_login(coordinator)
+    assert url("coordinator") in client.get(reverse("dashboard")).content.decode()
