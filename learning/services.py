@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -48,17 +49,22 @@ def _lock_session(session_id: int) -> CourseSession:
 
 
 def _hold_place(session: CourseSession) -> bool:
-    """Take a place on a locked session if one is free."""
-    if session.places_taken >= session.capacity:
-        return False
-    session.places_taken += 1
-    session.save(update_fields=["places_taken"])
-    return True
+    """Take a place on a locked session if one is free. The conditional, relative UPDATE is
+    a second guard behind the row lock (and the check constraint a third)."""
+    taken = CourseSession.objects.filter(pk=session.pk, places_taken__lt=F("capacity")).update(
+        places_taken=F("places_taken") + 1
+    )
+    if taken:
+        session.places_taken += 1
+    return bool(taken)
 
 
 def _free_place(session: CourseSession) -> None:
-    session.places_taken = max(session.places_taken - 1, 0)
-    session.save(update_fields=["places_taken"])
+    freed = CourseSession.objects.filter(pk=session.pk, places_taken__gt=0).update(
+        places_taken=F("places_taken") - 1
+    )
+    if freed:
+        session.places_taken -= 1
 
 
 def _next_queue_number(session: CourseSession) -> int:
