@@ -123,3 +123,25 @@ def test_it_checks_ownership_of_the_register(client, charlie, a_booking):
     url = reverse("learning:session_register", args=[a_booking.session_id])
     assert client.get(url).status_code == 404
     assert client.post(url, {"booking": a_booking.pk, "outcome": "absent"}).status_code == 404
+
+
+def test_every_page_renders_for_a_provider_with_bookings(client, alice, bob, member_a, course):
+    session = session_make(course, capacity=1)
+    first = book(alice, member_a, session)
+    waiting = book(bob, member_a, session)
+    client.force_login(alice)
+    for url in [
+        reverse("learning:course_list") + "?audience=staff",
+        reverse("learning:course_detail", args=[course.pk]),
+        reverse("learning:session_book", args=[session.pk]),
+        reverse("learning:booking_list"),
+        reverse("learning:booking_detail", args=[first.pk]),
+        reverse("learning:booking_detail", args=[waiting.pk]),
+        reverse("learning:provider_sessions"),
+        reverse("learning:session_register", args=[session.pk]),
+        reverse("learning:recharges"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    register = client.get(reverse("learning:session_register", args=[session.pk])).content
+    assert first.reference.encode() in register and waiting.reference.encode() in register

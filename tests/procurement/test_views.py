@@ -220,3 +220,25 @@ def test_intent_and_participation_pages(client, alice, charlie, member_a, member
         },
     )
     assert bad.status_code == 200 and b"error-summary" in bad.content
+
+
+def test_every_page_renders_for_a_lead_with_data(client, alice, member_a, a_only, private_storage):
+    document_make(a_only, member_a, private_storage)
+    planned = contract_make(member_a, "JP-PLAN", status=ContractStatus.PLANNED)
+    client.force_login(alice)
+    for url in [
+        reverse("procurement:contract_list"),
+        reverse("procurement:contract_create"),
+        reverse("procurement:contract_detail", args=[a_only.pk]),
+        reverse("procurement:contract_detail", args=[planned.pk]),
+        reverse("procurement:contract_edit", args=[a_only.pk]),
+        reverse("procurement:participation_edit", args=[a_only.pk]),
+        reverse("procurement:document_upload", args=[a_only.pk]),
+        reverse("procurement:pipeline", args=[planned.pk]),
+        reverse("procurement:spend_list"),
+        reverse("procurement:spend_create"),
+        reverse("procurement:spend_import"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert b"24,680" in client.get(reverse("procurement:spend_list")).content
