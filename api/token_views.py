@@ -35,7 +35,8 @@ View = Callable[..., HttpResponse]
 
 
 def session_passed_mfa(request: HttpRequest) -> bool:
-    return any(record.get("method") == "mfa" for record in get_authentication_records(request))
+    records = get_authentication_records(request, request.user)  # type: ignore[arg-type]
+    return any(record.get("method") == "mfa" for record in records)
 
 
 def token_page(view: View) -> View:

@@ -161,3 +161,14 @@ def world(cast: Any) -> World:
     return World(
         a, b, referral, outgoing, outcome, contract, participation, spend, course, session, booking
     )
+
+
+def read_as(scope_member: Member, model: Any, **lookup: Any) -> Any:
+    """Read a row for an assertion, inside its member's scope (row-level security binds tests)."""
+    with member_scope(scope_member.pk):
+        return model.objects.for_member(scope_member.pk).get(**lookup)
+
+
+def rows_as(scope_member: Member, model: Any, **lookup: Any) -> list[Any]:
+    with member_scope(scope_member.pk):
+        return list(model.objects.for_member(scope_member.pk).filter(**lookup))

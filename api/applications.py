@@ -1,0 +1,272 @@
+"""The public application endpoint: what a resident's own system (or a member's front desk
+tool) sends instead of the web journey.
+
+The input is checked by the journey's own forms (applications/forms.py), eligibility by the
+catalogue's rules (services/selectors.py), and the application is stored by the same service as
+the web journey (`application_submit`), so no rule is restated here. Repeating a request with the
+same `Idempotency-Key` header returns the same application and the same response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.utils import translation
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+
+from api.base import ScopedViewSet
+from api.errors import DomainError, errors
+from api.serializers import LANGUAGE_CODES, form_errors
+from applications import forms as journey_forms
+from applications.selectors import data_sharing_text_build
+from applications.services import ApplicationError, ApplicationInput, application_submit
+from applications.validation import postcode_district
+from members.actor import Actor
+from members.models import Member
+from referrals.models import Application, ContactMethod
+from services.selectors import (
+    service_candidate_members,
+    service_eligibility_asks,
+    service_eligibility_check,
+    service_get_open,
+)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class EqualityInputSerializer(serializers.Serializer):
+    ethnicity = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    disability = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    sex = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    service = serializers.SlugField(max_length=80, help_text="The slug of an open service.")
+    landlord = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The member the resident rents from; null for none of them (only where the "
+        "service allows it).",
+    )
+    age = serializers.IntegerField(
+        required=False, allow_null=True, help_text="When the service asks."
+    )
+    employment_status = serializers.CharField(
+        required=False, allow_blank=True, max_length=30, help_text="When the service asks."
+    )
+    answers = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        default=dict,
+        help_text="The service's own questions, by key (see /api/v1/services/).",
+    )
+    full_name = serializers.CharField(max_length=1000)
+    email = serializers.CharField(max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    postcode = serializers.CharField(max_length=20)
+    contact_method = serializers.ChoiceField(choices=ContactMethod.choices)
+    preferred_language = serializers.ChoiceField(choices=LANGUAGE_CODES)
+    accessibility_needs = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, default=""
+    )
+    equality = EqualityInputSerializer(required=False, allow_null=True, default=None)
+    share_with = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        max_length=20,
+        help_text="Members that may receive the application: from those able to deliver the "
+        "service to this resident (and the landlord). Routing never goes outside them.",
+    )
+    consent = serializers.BooleanField(help_text="The resident agreed to share with those members.")
+
+
+class ApplicationCreatedSerializer(serializers.ModelSerializer):
+    service: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+
+    class Meta:
+        model = Application
+        fields = ["reference", "service", "submitted_at"]
+        read_only_fields = fields
+
+
+def _idempotency_key(request: Request) -> str:
+    raw = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not 8 <= len(raw) <= 255 or not raw.isprintable():
+        raise exceptions.ValidationError(
+            {IDEMPOTENCY_HEADER: ["Send a unique Idempotency-Key header (8 to 255 characters)."]}
+        )
+    # Namespaced and hashed: an API key can never collide with a web form's key.
+    return "api-" + hashlib.sha256(raw.encode()).hexdigest()[:60]
+
+
+def _checked(
+    form: Any, errors_out: dict[str, Any], rename: dict[str, str] | None = None
+) -> dict[str, Any]:
+    if form.is_valid():
+        return dict(form.cleaned_data)
+    errors_out.update(form_errors(form, rename))
+    return {}
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ApplicationCreateSerializer,
+        responses={201: ApplicationCreatedSerializer, **errors(400)},
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="A unique key per application: a repeat returns the same response.",
+            )
+        ],
+        auth=[],
+    )
+)
+class ApplicationViewSet(mixins.CreateModelMixin, ScopedViewSet):
+    """A resident's application for a shared service (no account needed)."""
+
+    model = Application
+    serializer_class = ApplicationCreateSerializer
+    # Residents apply without an account, as on the web.
+    dangerously_public_actions = frozenset({"create"})
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
+    throttle_scope = "applications"
+
+    def safely_get_queryset(self, actor: Actor) -> Any:
+        return Application.objects.none()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = _idempotency_key(request)
+        body = ApplicationCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        service = service_get_open(slug=data["service"])
+        if service is None:
+            raise exceptions.ValidationError({"service": ["No open service has that slug."]})
+        asks = service_eligibility_asks(service)
+        problems: dict[str, Any] = {}
+        members = list(Member.objects.order_by("name"))
+        landlord_choice = str(data["landlord"]) if data["landlord"] else journey_forms.NONE_OF_THESE
+        _checked(
+            journey_forms.LandlordForm(
+                {"landlord": landlord_choice},
+                members=members,
+                allow_none=not asks["tenant_of_member"],
+            ),
+            problems,
+        )
+        eligibility = {}
+        if asks["age"] or asks["employment_status"]:
+            eligibility = _checked(
+                journey_forms.EligibilityForm(
+                    {
+                        "age": data.get("age"),
+                        "employment_status": data.get("employment_status", ""),
+                    },
+                    asks=asks,
+                ),
+                problems,
+            )
+        questions = journey_forms.QuestionsForm(
+            {f"q_{k}": v for k, v in data["answers"].items() if isinstance(v, str | int)},
+            service=service,
+            translations={},
+        )
+        answers = _checked(questions, problems, {n: f"answers.{n[2:]}" for n in questions.fields})
+        contact = _checked(
+            journey_forms.ContactForm(
+                {
+                    k: data.get(k, "")
+                    for k in ("full_name", "email", "phone", "postcode", "contact_method")
+                }
+            ),
+            problems,
+        )
+        prefs = _checked(
+            journey_forms.PreferencesForm(
+                {
+                    "preferred_language": data["preferred_language"],
+                    "accessibility_needs": data["accessibility_needs"],
+                }
+            ),
+            problems,
+        )
+        equality = _checked(
+            journey_forms.EqualityForm(data.get("equality") or {}),
+            problems,
+            {
+                "ethnicity": "equality.ethnicity",
+                "disability": "equality.disability",
+                "sex": "equality.sex",
+            },
+        )
+        if problems:
+            raise exceptions.ValidationError(problems)
+        landlord = next((m for m in members if m.pk == data["landlord"]), None)
+        refusal = service_eligibility_check(
+            service=service,
+            age=eligibility.get("age"),
+            employment_status=eligibility.get("employment_status"),
+            tenant_of_member=landlord is not None,
+        )
+        if not refusal.eligible:
+            raise DomainError(" ".join(refusal.reasons), code="not_eligible", status_code=400)
+        candidates = service_candidate_members(
+            service=service,
+            district=postcode_district(contact["postcode"]),
+            language=prefs["preferred_language"],
+            landlord=landlord,
+        )
+        sharing = journey_forms.SharingForm(
+            {"members": [str(m) for m in data["share_with"]], "consent": data["consent"]},
+            candidates=candidates,
+        )
+        if not sharing.is_valid():
+            raise exceptions.ValidationError(form_errors(sharing, {"members": "share_with"}))
+        chosen = sorted({int(m) for m in sharing.cleaned_data["members"]})
+        with translation.override(prefs["preferred_language"]):
+            text = data_sharing_text_build(
+                service_name=service.name,
+                landlord=landlord,
+                providers=[m for m in candidates if m.pk in chosen],
+            )
+        answers = {k.removeprefix("q_"): v for k, v in answers.items()}
+        if eligibility:
+            answers["_eligibility"] = eligibility
+        user = request.user if request.user and request.user.is_authenticated else None
+        try:
+            application = application_submit(
+                data=ApplicationInput(
+                    service=service,
+                    landlord_id=landlord.pk if landlord else None,
+                    full_name=contact["full_name"],
+                    email=contact["email"],
+                    phone=contact.get("phone", ""),
+                    postcode=contact["postcode"],
+                    postcode_district=postcode_district(contact["postcode"]),
+                    contact_method=contact["contact_method"],
+                    preferred_language=prefs["preferred_language"],
+                    accessibility_needs=prefs.get("accessibility_needs", ""),
+                    answers=answers,
+                    language=prefs["preferred_language"],
+                    idempotency_key=key,
+                    data_sharing_text=text,
+                    shared_with_member_ids=sorted({*chosen, *([landlord.pk] if landlord else [])}),
+                    equality=equality if any(equality.values()) else None,
+                    user_id=user.pk if user else None,
+                )
+            )
+        except ApplicationError as exc:
+            raise DomainError(str(exc), code="application_refused", status_code=400) from exc
+        application.service = service
+        return Response(
+            ApplicationCreatedSerializer(application).data, status=status.HTTP_201_CREATED
+        )
