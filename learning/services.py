@@ -25,6 +25,7 @@ from learning.models import (
     OFFER_VALID_DAYS,
     Booking,
     BookingStatus,
+    Course,
     CourseSession,
 )
 from members.actor import Actor
@@ -327,3 +328,51 @@ def attendance_record(
         update_fields=["attended", "attendance_recorded_at", "completed_at", "recorded_by"]
     )
     return booking
+
+
+# --- The provider's catalogue ---------------------------------------------------------------
+
+
+def _require_provider(actor: Actor) -> int:
+    if actor.member_id is None or not actor.can(Perm.MANAGE_LEARNING):
+        raise PermissionError("manage_learning is needed")
+    return actor.member_id
+
+
+@transaction.atomic
+def course_save(*, actor: Actor, course: Course | None = None, **fields: object) -> Course:
+    """Create a course the actor's member provides, or change one it provides."""
+    member_id = _require_provider(actor)
+    if course is None:
+        course = Course(provider_id=member_id)
+    elif course.provider_id != member_id:
+        raise PermissionError("only the provider changes a course")
+    for name, value in fields.items():
+        setattr(course, name, value)
+    course.full_clean()
+    course.save()
+    return course
+
+
+@transaction.atomic
+def session_save(
+    *, actor: Actor, course: Course, session: CourseSession | None = None, **fields: object
+) -> CourseSession:
+    """Add a session to a course the actor's member provides, or change one. Capacity never
+    drops below the places already taken."""
+    member_id = _require_provider(actor)
+    if course.provider_id != member_id:
+        raise PermissionError("only the provider adds sessions")
+    session = CourseSession(course=course) if session is None else _lock_session(session.pk)
+    for name, value in fields.items():
+        setattr(session, name, value)
+    if session.capacity < session.places_taken:
+        raise LearningError(
+            f"{session.places_taken} places are already taken: the capacity cannot be lower."
+        )
+    if session.ends_at < session.starts_at:
+        raise LearningError("The session must end after it starts.")
+    if not session.venue and not session.online_url:
+        raise LearningError("Give a place or an online link.")
+    session.save()
+    return session

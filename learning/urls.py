@@ -13,6 +13,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bookings/<int:booking_id>/accept/", views.offer_accept, name="offer_accept"),
     path("bookings/<int:booking_id>/certificate/", views.certificate, name="certificate"),
     path("provide/", views.provider_sessions, name="provider_sessions"),
+    path("provide/courses/new/", views.course_create, name="course_create"),
+    path(
+        "provide/courses/<int:course_id>/sessions/new/",
+        views.session_create,
+        name="session_create",
+    ),
     path("provide/sessions/<int:session_id>/", views.session_register, name="session_register"),
     path("recharges/", views.recharges, name="recharges"),
 ]

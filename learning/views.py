@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +21,7 @@ from audit.services import audit_record
 from consortium.periods import current_quarter
 from learning import selectors, services
 from learning.certificates import NotCompleted, certificate_pdf
-from learning.models import BookingStatus
+from learning.models import BookingStatus, Course, CourseSession
 from members.actor import Actor
 from members.permissions import Perm
 
@@ -205,8 +205,15 @@ def certificate(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResp
 @require_http_methods(["GET"])
 @require_perm(MANAGE)
 def provider_sessions(request: HttpRequest, actor: Actor) -> HttpResponse:
-    sessions = selectors.sessions_provided_by(member_id=_member_id(actor))
-    return render(request, "learning/provider_sessions.html", {"sessions": sessions})
+    member_id = _member_id(actor)
+    return render(
+        request,
+        "learning/provider_sessions.html",
+        {
+            "sessions": selectors.sessions_provided_by(member_id=member_id),
+            "courses": Course.objects.filter(provider_id=member_id).order_by("title"),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -282,3 +289,54 @@ def recharges(request: HttpRequest, actor: Actor) -> HttpResponse:
             ],
         },
     )
+
+
+class CourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = ["title", "description", "audience", "qualification", "service", "is_published"]
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = CourseSession
+        fields = ["starts_at", "ends_at", "venue", "online_url", "capacity", "cost_per_place"]
+        widgets = {
+            "starts_at": DateTimeInput(format="%Y-%m-%dT%H:%M"),
+            "ends_at": DateTimeInput(format="%Y-%m-%dT%H:%M"),
+        }
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm(MANAGE)
+def course_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in CourseForm.Meta.fields}
+        course = services.course_save(actor=actor, **fields)
+        messages.success(request, _("Course saved. Now add its sessions."))
+        return redirect("learning:session_create", course.pk)
+    return render(request, "learning/course_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm(MANAGE)
+def session_create(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
+    course = selectors.access_course_by_id(actor, course_id)
+    if course.provider_id != actor.member_id:
+        raise Http404
+    form = SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in SessionForm.Meta.fields}
+        try:
+            services.session_save(actor=actor, course=course, **fields)
+        except services.LearningError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Session added."))
+            return redirect("learning:provider_sessions")
+    return render(request, "learning/session_form.html", {"form": form, "course": course})

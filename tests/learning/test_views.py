@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from learning.models import Booking, BookingStatus, CourseSession
+from learning.models import Booking, BookingStatus, Course, CourseSession
 from members.scoping import member_scope
 from tests.factories import MemberFactory, staff_create
 from tests.learning.conftest import course_make, session_make
@@ -145,3 +145,49 @@ def test_every_page_renders_for_a_provider_with_bookings(client, alice, bob, mem
         assert response.status_code == 200, url
     register = client.get(reverse("learning:session_register", args=[session.pk])).content
     assert first.reference.encode() in register and waiting.reference.encode() in register
+
+
+@pytest.mark.ownership("learning:course_create", "learning:session_create")
+def test_it_checks_ownership_of_course_and_session_creation(client, charlie, member_b, course):
+    client.force_login(charlie)
+    url = reverse("learning:session_create", args=[course.pk])
+    assert client.get(url).status_code == 404
+    data = {
+        "starts_at": "2030-05-01T10:00",
+        "ends_at": "2030-05-01T13:00",
+        "venue": "Hall",
+        "capacity": "5",
+        "cost_per_place": "10",
+    }
+    assert client.post(url, data).status_code == 404
+    assert not CourseSession.objects.filter(course=course).exists()
+    response = client.post(
+        reverse("learning:course_create"),
+        {
+            "title": "First aid",
+            "description": "A day.",
+            "audience": "staff",
+            "is_published": "on",
+            "provider": course.provider_id,
+        },
+    )
+    assert response.status_code == 302
+    new = Course.objects.get(title="First aid")
+    assert new.provider_id == member_b.pk
+    response = client.post(reverse("learning:session_create", args=[new.pk]), data)
+    assert response.status_code == 302
+    assert CourseSession.objects.get(course=new).capacity == 5
+
+
+def test_a_session_needs_a_place_or_a_link(client, alice, course):
+    client.force_login(alice)
+    response = client.post(
+        reverse("learning:session_create", args=[course.pk]),
+        {
+            "starts_at": "2030-05-01T10:00",
+            "ends_at": "2030-05-01T13:00",
+            "capacity": "5",
+            "cost_per_place": "0",
+        },
+    )
+    assert response.status_code == 200 and b"online link" in response.content
