@@ -336,6 +336,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+if not PRODUCTION:
+    # WhiteNoise serves from the finders outside production; an empty root keeps it quiet.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Uploads (procurement documents, generated reports) are private: there is no MEDIA_URL route and
 # files are only ever served by views that check who is asking.
 PRIVATE_STORAGE_ROOT = Path(env.str("PRIVATE_STORAGE_ROOT") or VAR_DIR / "private")
