@@ -156,7 +156,10 @@ class ReferralFilter(django_filters.FilterSet):
         label=_("Service"), queryset=Service.objects.order_by("name"), empty_label=_("Any")
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=ReferralStatus.choices, empty_label=_("Any")
+        label=_("Status"),
+        choices=[("all", _("Any, including closed")), *ReferralStatus.choices],
+        empty_label=_("Open"),
+        method="status_is",
     )
     sla = django_filters.ChoiceFilter(
         label=_("SLA"), choices=SLA_CHOICES, method="sla_state", empty_label=_("Any")
@@ -198,6 +201,10 @@ class ReferralFilter(django_filters.FilterSet):
         self.name_searched = True
         by_name = Q(contact__full_name__icontains=value) & sees_in_full_q(self.member_id)
         return queryset.filter(by_reference | by_name)
+
+    def status_is(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
+        # The view widens the base list beyond open referrals when a status is chosen.
+        return queryset if value == "all" else queryset.filter(status=value)
 
     def sla_state(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         now = timezone.now()

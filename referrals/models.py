@@ -222,6 +222,9 @@ class Referral(MemberOwnedModel):
                 condition=models.Q(unrouted_since__isnull=False),
             ),
             models.Index(fields=["member", "-submitted_at"], name="referral_outgoing"),
+            models.Index(
+                fields=["member", "status", "-submitted_at"], name="referral_outgoing_status"
+            ),
             models.Index(fields=["provider", "updated_at"], name="referral_provider_since"),
             models.Index(fields=["member", "updated_at"], name="referral_member_since"),
             models.Index(fields=["member", "service", "submitted_at"], name="referral_reporting"),

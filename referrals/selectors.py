@@ -170,8 +170,19 @@ def overdue_q(now: datetime) -> Q:
     )
 
 
-def referral_inbox(*, actor: Actor, tab: str, now: datetime | None = None) -> QuerySet[Referral]:
-    """One tab of a member's inbox, with everything a row shows joined in (no per-row queries)."""
+INBOX_OPEN = [S.ROUTED, S.ACCEPTED, S.IN_PROGRESS, S.OUTCOME_RECORDED]
+OUTGOING_OPEN = list(OPEN_STATUSES)
+
+
+def referral_inbox(
+    *, actor: Actor, tab: str, now: datetime | None = None, open_only: bool = True
+) -> QuerySet[Referral]:
+    """One tab of a member's inbox, with everything a row shows joined in (no per-row queries).
+
+    By default only open referrals: the work to do. Closed and withdrawn ones are there when a
+    status is asked for (`open_only=False`); each filter is served by an index that leads with
+    the member's key, so a page costs the same at 10,000 referrals as at 1,000,000.
+    """
     member_id = actor.member_id
     if member_id is None:
         return Referral.objects.none()
@@ -181,10 +192,14 @@ def referral_inbox(*, actor: Actor, tab: str, now: datetime | None = None) -> Qu
     )
     if tab == Tab.OUTGOING:
         qs = base.filter(member_id=member_id).exclude(provider_id=member_id)
+        if open_only:
+            qs = qs.filter(status__in=OUTGOING_OPEN)
     elif tab == Tab.OVERDUE:
         qs = base.filter(overdue_q(now), provider_id=member_id)
     else:
         qs = base.filter(provider_id=member_id).exclude(status=S.DECLINED)
+        if open_only:
+            qs = qs.filter(status__in=INBOX_OPEN)
     return qs.order_by("-submitted_at", "-id")
 
 
@@ -218,22 +233,19 @@ def inbox_rows(referrals: list[Referral], member_id: int, now: datetime) -> list
 
 
 def inbox_counts(*, actor: Actor, now: datetime | None = None) -> dict[str, int]:
-    """The number on each tab: one query."""
+    """The number of open referrals on each tab: three index-backed counts."""
     member_id = actor.member_id
     if member_id is None:
         return dict.fromkeys(Tab.ALL, 0)
     now = now or timezone.now()
-    open_statuses = list(OPEN_STATUSES - {S.DECLINED})
-    counts = Referral.objects.for_member(member_id).aggregate(
-        incoming=Count("id", filter=Q(provider_id=member_id, status__in=open_statuses)),
-        outgoing=Count(
-            "id",
-            filter=Q(member_id=member_id, status__in=list(OPEN_STATUSES))
-            & ~Q(provider_id=member_id),
-        ),
-        overdue=Count("id", filter=overdue_q(now) & Q(provider_id=member_id)),
-    )
-    return {k: int(v or 0) for k, v in counts.items()}
+    mine = Referral.objects.for_member(member_id)
+    return {
+        Tab.INCOMING: mine.filter(provider_id=member_id, status__in=INBOX_OPEN).count(),
+        Tab.OUTGOING: mine.filter(member_id=member_id, status__in=OUTGOING_OPEN)
+        .exclude(provider_id=member_id)
+        .count(),
+        Tab.OVERDUE: mine.filter(overdue_q(now), provider_id=member_id).count(),
+    }
 
 
 # --- the referral page ---------------------------------------------------------------------------

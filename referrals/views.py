@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -69,6 +70,22 @@ def staff_view(perm: Perm) -> Callable[[View], View]:
 
 # --- the inbox -----------------------------------------------------------------------------------
 
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts up to COUNT_CAP rows, not the whole list: a member with 80,000 closed referrals
+    does not pay for counting them on every page. Past the cap the page says "10,000+"."""
+
+    @cached_property
+    def count(self) -> int:
+        limited = self.object_list.order_by().values("pk")[: COUNT_CAP + 1]  # type: ignore[union-attr]
+        return int(limited.count())
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
 
 @require_GET
 @staff_view(Perm.VIEW_REFERRALS)
@@ -82,12 +99,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     filterset = ReferralFilter(
         request.GET,
-        queryset=selectors.referral_inbox(actor=actor, tab=tab, now=now),
+        queryset=selectors.referral_inbox(
+            actor=actor, tab=tab, now=now, open_only=not request.GET.get("status")
+        ),
         member_id=actor.member_id,
         request=request,
     )
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.inbox_rows(list(page.object_list), actor.member_id, now)
     if any(row.name for row in rows) or filterset.name_searched:
         audit_record(

@@ -52,7 +52,11 @@ def test_each_change_is_audited_with_actor_and_reason(
     assert {action for action, _, _ in provider_log} == {AuditAction.CHANGE}
     # The engine's routing is in the landlord's log, with no actor.
     landlord_log = events(member_a.pk, referral_to_b.pk)
-    assert (AuditAction.CHANGE, f"routed to member {member_b.pk} by the engine", None) in landlord_log
+    assert (
+        AuditAction.CHANGE,
+        f"routed to member {member_b.pk} by the engine",
+        None,
+    ) in landlord_log
 
 
 def test_audit_reasons_hold_no_personal_data(accepted_by_b: Any, client: Any, charlie: Any) -> None:

@@ -60,11 +60,13 @@ def test_status_email_goes_to_the_resident_in_their_language(
     member_a: Any, service: Any, offers: Any
 ) -> None:
     from referrals import services
-    from tests.referrals.conftest import actor_of, as_member, route
     from tests.factories import staff_create
+    from tests.referrals.conftest import actor_of, as_member, route
 
     resident = ResidentFactory(member=member_a, preferred_language="pl", email="ola@example.org")
-    referral = route(make_referral(member_a, service, [member_a], application={"resident": resident}))
+    referral = route(
+        make_referral(member_a, service, [member_a], application={"resident": resident})
+    )
     worker = staff_create(member_a, "worker@a.example", ["caseworker"], "Wanda Worker")
     with as_member(worker):
         services.referral_accept(referral_id=referral.pk, actor=actor_of(worker))
@@ -101,3 +103,13 @@ def test_sla_overdue_email_goes_to_service_leads_only(
             kind="referral_sla_overdue", ids={"referral_id": referral_to_b.pk, "clock": "accept"}
         )
     assert [m.to for m in mail.outbox] == [[charlie.email]]
+
+
+def test_demo_snapshots_contacts_once(referral_to_b: Any, member_a: Any) -> None:
+    from referrals.demo import seed_referrals_demo
+    from referrals.models import ReferralContact
+
+    with member_scope(member_a.pk):
+        ReferralContact.objects.filter(referral=referral_to_b).delete()
+    assert seed_referrals_demo() == 1
+    assert seed_referrals_demo() == 0

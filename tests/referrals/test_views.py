@@ -424,3 +424,25 @@ def test_dashboard_links_to_the_workspace(client: Any, charlie: Any, coordinator
     assert url("coordinator") not in page
     client.force_login(coordinator)
     assert url("coordinator") in client.get(reverse("dashboard")).content.decode()
+
+
+def test_inbox_shows_open_work_by_default_and_closed_on_request(
+    client: Any, accepted_by_b: Any, charlie: Any
+) -> None:
+    from referrals import services
+    from tests.referrals.conftest import actor_of, as_member
+
+    with as_member(charlie):
+        actor = actor_of(charlie)
+        services.referral_record_outcome(
+            referral_id=accepted_by_b.pk,
+            actor=actor,
+            type="volunteering",
+            achieved_on=timezone.localdate(),
+        )
+        services.referral_close(referral_id=accepted_by_b.pk, actor=actor)
+    client.force_login(charlie)
+    link = url("detail", accepted_by_b).encode()
+    assert link not in client.get(url("inbox")).content
+    assert link in client.get(url("inbox"), {"status": "all"}).content
+    assert link in client.get(url("inbox"), {"status": "closed"}).content

@@ -1,0 +1,193 @@
+"""The referral inbox: throughput against simpler ways of getting the same rows, and latency as
+the referrals table grows.
+
+Measured in one run, in this process, through Django's full request handler (every middleware:
+session, authentication, CSP, the member scope and its row-level security settings):
+
+1. the inbox list: `referrals.selectors.referral_inbox` + `inbox_rows` for one page of 50, the
+   work the page does per request, against the same 50 rows fetched with `.values()` (target:
+   at least 0.5 of the `.values()` rate);
+2. the inbox page (GET /referrals/, HTML) against a bare Django JSON view returning those same
+   50 rows as `.values()` on the same server (same handler, same middleware);
+3. the median latency of the inbox page at 1,000,000 referrals against at 10,000 (target: no
+   more than 1.3 times).
+
+The in-process test client is used rather than a socket, so the figures are the portal's own
+cost without network noise. Default sizes 10,000 and 1,000,000 (`--scale N` changes the large
+one); the loader ADDS referrals to the benchmark database until each size is reached.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+
+from bench.core import BenchContext, Result, median_seconds
+
+TITLE = "Referral inbox: list vs .values(), page vs bare JSON view, latency at 1M vs 10k"
+SMALL = 10_000
+LARGE = 1_000_000
+PAGE = 50
+SECONDS = 3.0
+
+
+def _bare_json(request: HttpRequest) -> JsonResponse:
+    """The simplest Django view over the same rows: .values() in the request's member scope."""
+    from referrals.models import Referral
+
+    actor = request.actor  # type: ignore[attr-defined]
+    rows = list(
+        Referral.objects.for_member(actor.member_id)
+        .filter(provider_id=actor.member_id)
+        .order_by("-submitted_at", "-id")
+        .values("id", "reference", "status", "area", "language", "submitted_at", "service_id")[
+            :PAGE
+        ]
+    )
+    return JsonResponse({"results": rows})
+
+
+# This module doubles as the URLconf for the run: the portal's URLs plus the bare view.
+urlpatterns = [
+    path("bench/bare-json/", _bare_json),
+    path("", include("consortium.urls")),
+]
+
+
+def _rate(work: Any, seconds: float = SECONDS) -> float:
+    """Calls per second over about `seconds`, after a warm-up."""
+    for _ in range(3):
+        work()
+    count = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        work()
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def _busiest_provider() -> tuple[int, str]:
+    from django.db.models import Count
+
+    from members.models import Member
+    from members.scoping import consortium_scope
+    from referrals.models import Referral
+
+    with consortium_scope(reason="benchmark: choose the busiest inbox"):
+        top = (
+            Referral.objects.filter(provider__isnull=False)
+            .values("provider_id")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()
+        )
+        assert top, "no routed referrals in the benchmark database"
+        slug = Member.objects.get(pk=top["provider_id"]).slug
+    return int(top["provider_id"]), slug
+
+
+def _client_for(slug: str) -> Any:
+    from django.test import Client
+
+    from accounts.models import User
+
+    user = User.objects.get(email=f"caseworker.{slug}@demo.example")
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+def _measure(ctx: BenchContext, size: int) -> dict[str, float]:
+    from django.db import transaction
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from members.scoping import member_scope
+    from members.selectors import actor_for_user
+    from referrals import selectors
+    from referrals.models import Referral
+
+    present = ctx.ensure_referrals(size)
+    provider_id, slug = _busiest_provider()
+    client, user = _client_for(slug)
+    with member_scope(provider_id, user_id=user.pk):
+        actor = actor_for_user(user)
+    ctx.log(f"  {present:,} referrals; inbox of member {provider_id} ({slug})")
+
+    def inbox_list() -> None:
+        with transaction.atomic(), member_scope(provider_id, user_id=user.pk):
+            now = timezone.now()
+            rows = list(selectors.referral_inbox(actor=actor, tab="incoming", now=now)[:PAGE])
+            selectors.inbox_rows(rows, provider_id, now)
+
+    def values_baseline() -> None:
+        with transaction.atomic(), member_scope(provider_id, user_id=user.pk):
+            list(
+                Referral.objects.for_member(provider_id)
+                .filter(provider_id=provider_id)
+                .exclude(status="declined")
+                .order_by("-submitted_at", "-id")
+                .values("id", "reference", "status", "area", "language", "submitted_at")[:PAGE]
+            )
+
+    def inbox_page() -> None:
+        response = client.get("/referrals/")
+        assert response.status_code == 200, response.status_code
+
+    def bare_page() -> None:
+        response = client.get("/bench/bare-json/")
+        assert response.status_code == 200, response.status_code
+
+    with override_settings(ROOT_URLCONF=__name__):
+        figures = {
+            "list": _rate(inbox_list),
+            "values": _rate(values_baseline),
+            "page": _rate(inbox_page),
+            "bare": _rate(bare_page),
+            "latency": median_seconds(inbox_page, repeat=25, warmup=3),
+        }
+    return figures
+
+
+def run(ctx: BenchContext) -> list[Result]:
+    large = ctx.scale_or(LARGE)
+    small = _measure(ctx, SMALL)
+    big = _measure(ctx, large) if large > SMALL else small
+    return [
+        Result(
+            name=f"inbox list (page of {PAGE}) at {large:,} referrals",
+            value=big["list"],
+            unit="lists/s",
+            baseline=big["values"],
+            baseline_label="the same rows with .values()",
+            target_ratio=0.5,
+        ),
+        Result(
+            name=f"inbox page over HTTP at {large:,} referrals",
+            value=big["page"],
+            unit="req/s",
+            baseline=big["bare"],
+            baseline_label="bare Django JSON view of the same rows, same server",
+            note="informational: the page also renders HTML, counts tabs and audits names",
+        ),
+        Result(
+            name=f"inbox page median latency at {large:,} vs {SMALL:,} referrals",
+            value=big["latency"] * 1000,
+            unit="ms",
+            baseline=small["latency"] * 1000,
+            baseline_label=f"at {SMALL:,} referrals",
+            higher_is_better=False,
+            target_ratio=1.3,
+        ),
+        Result(
+            name=f"inbox list at {SMALL:,} referrals",
+            value=small["list"],
+            unit="lists/s",
+            baseline=small["values"],
+            baseline_label="the same rows with .values()",
+            target_ratio=0.5,
+        ),
+    ]
