@@ -18,6 +18,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from bench.core import BenchContext, Result
 
@@ -96,16 +97,19 @@ def _backend_cpu_seconds() -> float | None:
 
 
 def run(ctx: BenchContext) -> list[Result]:
-    from django.conf import settings
+    from bench.database import as_owner
+    from consortium.scale import TARGETS
 
-    from consortium.db import use_owner_credentials
-    from consortium.scale import TARGETS, load_scale
+    # As `manage.py load_scale` does: the owner may rebuild the indexes for a big load.
+    with as_owner():
+        return _run(ctx, TARGETS)
+
+
+def _run(ctx: BenchContext, targets: dict[str, Any]) -> list[Result]:
+    from consortium.scale import load_scale
 
     count = ctx.scale_or(DEFAULT_SCALE)
-    tables = [model._meta.db_table for model in TARGETS.values()]
-    # As `manage.py load_scale` does: the owner may rebuild indexes for a big load.
-    if settings.DATABASE_OWNER_URL:
-        use_owner_credentials(settings.DATABASE_OWNER_URL)
+    tables = [model._meta.db_table for model in targets.values()]
     before = _max_ids(tables)
     ctx.log(f"  loading {count:,} referrals ...")
     backend_before = _backend_cpu_seconds()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -80,3 +82,22 @@ def referral_count() -> int:
 
     with consortium_scope(reason="benchmark: count referrals"):
         return Referral.objects.count()
+
+
+@contextmanager
+def as_owner() -> Iterator[None]:
+    """Connect as the owning role for the block (index rebuilds, ANALYZE), then go back to the
+    application role so the next benchmark measures what the portal does."""
+    from django.conf import settings
+    from django.db import connection
+
+    from consortium.db import use_owner_credentials
+
+    saved = {key: connection.settings_dict.get(key) for key in ("USER", "PASSWORD", "HOST", "PORT")}
+    if settings.DATABASE_OWNER_URL:
+        use_owner_credentials(settings.DATABASE_OWNER_URL)
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)

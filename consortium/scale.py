@@ -33,6 +33,7 @@ import logging
 import random
 import time as clock
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -797,6 +798,21 @@ def _text_format(rows: list[tuple[Any, ...]]) -> io.StringIO:
     return out
 
 
+def _prepare(
+    rng: random.Random,
+    catalogue: _Catalogue,
+    calendar: _Calendar,
+    size: int,
+    ids: dict[str, Sequence[int]],
+    postgres: bool,
+) -> dict[str, Any]:
+    """Generate a chunk and, for PostgreSQL, turn it into COPY text (in the generating thread)."""
+    rows = _generate_chunk(rng, catalogue, calendar, size, ids).rows
+    if not postgres:
+        return dict(rows)
+    return {name: _text_format(staged) for name, staged in rows.items()}
+
+
 class _Writer:
     """Stages Python rows (COPY on PostgreSQL, executemany on SQLite) and moves them into the
     real tables with INSERT ... SELECT, under the caller's consortium scope."""
@@ -853,7 +869,8 @@ class _Writer:
             "portal is quieter."
         )
 
-    def stage(self, name: str, rows: list[tuple[Any, ...]]) -> None:
+    def stage(self, name: str, rows: list[tuple[Any, ...]] | io.StringIO) -> None:
+        """Fill a staging table: PostgreSQL takes COPY text (see _prepare), SQLite tuples."""
         columns = [column for column, _ in STAGING[name].columns]
         # Table and column names below come from this module and the models, never from input;
         # every value travels as a parameter or through COPY.
@@ -862,9 +879,9 @@ class _Writer:
         if not rows:
             return
         started = clock.perf_counter()
-        if self.dialect.postgres:
+        if isinstance(rows, io.StringIO):
             self.cursor.cursor.copy_expert(
-                f"COPY scale_{name} ({', '.join(columns)}) FROM STDIN", _text_format(rows)
+                f"COPY scale_{name} ({', '.join(columns)}) FROM STDIN", rows
             )
         else:
             self.cursor.executemany(
@@ -1049,16 +1066,27 @@ def load_scale(
             rebuild_indexes = False
         result.rebuilt_indexes = bool(rebuild_indexes)
         writer = _Writer()
+        postgres = writer.dialect.postgres
+
+        def prepare(size: int) -> Future[dict[str, Any]]:
+            ids = {
+                name: writer.reserve(name, size) for name in ("resident", "application", "referral")
+            }
+            return generator.submit(_prepare, rng, catalogue, calendar, size, ids, postgres)
+
+        # One thread generates the next chunk while PostgreSQL inserts this one: the database
+        # call releases the GIL, so on two cores the two overlap. Only that thread uses `rng`,
+        # in chunk order, so a seed still gives the same data.
+        generator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scale")
         try:
+            sizes = [min(chunk, count - start) for start in range(0, count, chunk)]
+            pending = prepare(sizes[0])
             done = 0
-            while done < count:
-                size = min(chunk, count - done)
-                ids = {
-                    name: writer.reserve(name, size)
-                    for name in ("resident", "application", "referral")
-                }
-                rows = _generate_chunk(rng, catalogue, calendar, size, ids).rows
-                for name, staged in rows.items():
+            for index, size in enumerate(sizes):
+                prepared = pending.result()
+                if index + 1 < len(sizes):
+                    pending = prepare(sizes[index + 1])
+                for name, staged in prepared.items():
                     writer.stage(name, staged)
                 for name in TARGETS:
                     result.counts[name] += writer.insert(name)
@@ -1066,6 +1094,7 @@ def load_scale(
                 if progress:
                     progress(done, count)
         finally:
+            generator.shutdown(wait=True, cancel_futures=True)
             writer.close()
         if restore:
             rebuild_started = clock.perf_counter()
