@@ -8,7 +8,6 @@ is_staff) who have a second factor get in; anyone else signed in gets 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -33,7 +32,7 @@ def is_consortium_administrator(request: HttpRequest) -> bool:
     actor = getattr(request, "actor", None)
     if actor is None or ConsortiumRole.ADMINISTRATOR not in actor.consortium_roles:
         return False
-    return user_has_second_factor(user)  # type: ignore[arg-type]
+    return user_has_second_factor(user)
 
 
 class ConsortiumAdminSite(AdminSite):
@@ -54,7 +53,7 @@ class ConsortiumAdminSite(AdminSite):
     def logout(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         return HttpResponseRedirect(reverse("account_logout"))
 
-    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         inner = super().admin_view(view, cacheable)
 
         @wraps(view)
@@ -64,7 +63,7 @@ class ConsortiumAdminSite(AdminSite):
             if not self.has_permission(request):
                 return inner(request, *args, **kwargs)  # redirects to the sign-in
             with consortium_scope(reason="django admin", user_id=request.user.pk):
-                return inner(request, *args, **kwargs)  # type: ignore[no-any-return]
+                return inner(request, *args, **kwargs)
 
         return scoped
 

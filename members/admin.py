@@ -62,7 +62,7 @@ class UnscopedAdmin(ModelAdmin):
     """Reads every member's rows: the admin site has already entered the consortium scope."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = self.model.unscoped_objects.all()  # type: ignore[attr-defined]
+        queryset = self.model.unscoped_objects.all()
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 

@@ -78,7 +78,7 @@ def invitation_token_hash(token: str) -> str:
 
 def invitation_accept_url(invitation: Invitation) -> str:
     path = reverse("members:invitation_accept", kwargs={"token": invitation_token(invitation)})
-    return settings.SITE_URL.rstrip("/") + path
+    return str(settings.SITE_URL).rstrip("/") + path
 
 
 # --- Invitations ---------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def require_perm(perm: Perm) -> Callable[[View], View]:
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined,no-any-return]
+    return request.actor  # type: ignore[attr-defined]
 
 
 def _own_member(actor: Actor) -> Member:
@@ -304,7 +304,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         error = ""
         if request.method == "POST":
             try:
-                invitation_accept(invitation_id=invitation.pk, user=user)  # type: ignore[arg-type]
+                invitation_accept(invitation_id=invitation.pk, user=user)
             except InvitationError as exc:
                 error = exc.message
             else:
