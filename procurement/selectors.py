@@ -365,7 +365,18 @@ def consortium_savings_totals(
                 "contracts": 0,
             }
         )
-    return {"quarter": quarter_totals, "cumulative": cumulative}
+    return {"quarter": _disclosable(quarter_totals), "cumulative": _disclosable(cumulative)}
+
+
+# With two members, either could subtract its own figure from a total and learn the other's:
+# totals shown to members need at least this many members behind them.
+MIN_MEMBERS_FOR_TOTALS = 3
+
+
+def _disclosable(totals: dict[str, Any]) -> dict[str, Any]:
+    if totals["members"] >= MIN_MEMBERS_FOR_TOTALS:
+        return {**totals, "disclosed": True}
+    return {"members": totals["members"], "disclosed": False}
 
 
 def contract_totals(*, contract: Contract, quarter: Quarter, user_id: int | None) -> dict[str, Any]:
@@ -379,8 +390,10 @@ def contract_totals(*, contract: Contract, quarter: Quarter, user_id: int | None
         participant_names = list(
             qs.order_by("member__short_name").values_list("member__short_name", flat=True)
         )
+    disclosed = participants >= MIN_MEMBERS_FOR_TOTALS
     return {
         "participants": participants,
         "participant_names": participant_names,
-        "quarter_saving": totals["total_saving"] or Decimal("0"),
+        "disclosed": disclosed,
+        "quarter_saving": (totals["total_saving"] or Decimal("0")) if disclosed else None,
     }

@@ -15,6 +15,7 @@ from members.scoping import consortium_scope, member_scope
 from outbox.models import OutboxMessage
 from procurement import selectors, services
 from procurement.models import ContractStatus, RenewalReminder
+from tests.factories import MemberFactory
 from tests.learning.conftest import actor_of
 from tests.procurement.conftest import contract_make, participation_make
 
@@ -55,8 +56,25 @@ def test_another_members_figures_stay_private(member_a, member_b):
         )
         totals = selectors.consortium_savings_totals(quarter=Quarter(2026, 1), user_id=None)
     assert [r["member"] for r in rows] == [member_b.pk]
-    # The consortium-wide total (an aggregate) includes both members.
+    # With two members, B could subtract its own saving from the total and learn A's.
+    assert totals["quarter"] == {"members": 2, "disclosed": False}
+
+
+def test_consortium_totals_include_every_member_once_three_take_part(member_a, member_b):
+    contract = contract_make(member_a)
+    member_c = MemberFactory(slug="c", name="C HA", short_name="C")
+    participation_make(member_a, contract, "50000", "40000")
+    participation_make(member_b, contract, "90000", "70000")
+    participation_make(member_c, contract, "36500", "36500")
+    with member_scope(member_b.pk):
+        totals = selectors.consortium_savings_totals(quarter=Quarter(2026, 1), user_id=None)
+        per_contract = selectors.contract_totals(
+            contract=contract, quarter=Quarter(2026, 1), user_id=None
+        )
+    assert totals["quarter"]["disclosed"] and totals["quarter"]["members"] == 3
     assert round(totals["quarter"]["saving"]) == round((10000 + 20000) * 91 / 365)
+    assert per_contract["participants"] == 3
+    assert round(per_contract["quarter_saving"]) == round(30000 * 91 / 365)
 
 
 def test_the_lead_sees_the_pipeline_of_members_intending_to_join(
