@@ -16,6 +16,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("procurement/", include("procurement.urls")),
     path("learning/", include("learning.urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
