@@ -352,7 +352,15 @@ def spend_import(*, actor: Actor, uploaded: IO[bytes], filename: str) -> ImportR
     return result
 
 
-# --- Renewal reminders ----------------------------------------------------------------------
+# --- Renewal reminders and expiry --------------------------------------------------------------
+
+
+@transaction.atomic
+def contracts_expire(*, today: date) -> int:
+    """Live or awarded contracts past their end date become expired. Safe to run twice."""
+    return Contract.objects.filter(
+        status__in=[ContractStatus.AWARDED, ContractStatus.LIVE], end_date__lt=today
+    ).update(status=ContractStatus.EXPIRED)
 
 
 def renewal_reminders_send(*, today: date) -> int:

@@ -6,9 +6,11 @@ from django.utils import timezone
 
 from members.task_scope import consortium_task
 from procurement import emails  # noqa: F401  (registers the email kinds in the worker)
-from procurement.services import renewal_reminders_send
+from procurement.services import contracts_expire, renewal_reminders_send
 
 
 @consortium_task("procurement.renewal_reminders")
 def renewal_reminders() -> int:
-    return renewal_reminders_send(today=timezone.localdate())
+    today = timezone.localdate()
+    contracts_expire(today=today)
+    return renewal_reminders_send(today=today)

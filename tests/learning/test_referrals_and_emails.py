@@ -74,3 +74,19 @@ def test_the_renewal_email_reaches_procurement_staff(alice, bob, member_a):
     assert sent == 2  # alice (service lead) and bob (member admin)
     assert {m.to[0] for m in mail.outbox} == {"alice@a.example", "bob@a.example"}
     assert contract.reference in mail.outbox[0].subject
+
+
+def test_the_tasks_run_in_their_scopes_and_twice_safely(alice, member_a, charlie, member_b, course):
+    from learning.tasks import expire_offers, promote_waiting_list
+
+    session = session_make(course, capacity=1)
+    first = book(charlie, member_b, session)
+    waiting = book(alice, member_a, session)
+    with member_scope(member_b.pk):
+        services.booking_cancel(actor=actor_of(charlie), booking=first)
+    assert promote_waiting_list(member_id=member_a.pk, session_id=session.pk) == 1
+    assert promote_waiting_list(member_id=member_a.pk, session_id=session.pk) == 0
+    assert expire_offers() == 0
+    with member_scope(member_a.pk):
+        waiting.refresh_from_db()
+    assert waiting.status == BookingStatus.OFFERED

@@ -201,3 +201,23 @@ def test_renewal_reminders_go_once_per_threshold_to_lead_and_participants(
     assert sorted((m.scope_member_id, m.kwargs["ids"]["days"]) for m in messages) == sorted(
         [(member_a.pk, 90), (member_b.pk, 90), (member_a.pk, 30), (member_b.pk, 30)]
     )
+
+
+def test_contracts_past_their_end_date_expire(member_a):
+    ended = contract_make(member_a, "JP-OLD", end_date=date(2026, 10, 31))
+    running = contract_make(member_a, "JP-NOW", end_date=date(2026, 11, 1))
+    planned = contract_make(member_a, "JP-PLAN", status=ContractStatus.PLANNED, end_date=None)
+    assert services.contracts_expire(today=date(2026, 11, 1)) == 1
+    assert services.contracts_expire(today=date(2026, 11, 1)) == 0
+    statuses = {
+        c.reference: c.status for c in (ended, running, planned) if c.refresh_from_db() is None
+    }
+    assert statuses == {"JP-OLD": "expired", "JP-NOW": "live", "JP-PLAN": "planned"}
+
+
+def test_the_daily_task_expires_and_reminds(member_a):
+    from procurement.tasks import renewal_reminders
+
+    contract_make(member_a, "JP-SOON", end_date=date.today() + timedelta(days=20))  # noqa: DTZ011
+    assert renewal_reminders() == 1
+    assert renewal_reminders() == 0
