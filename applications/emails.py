@@ -26,6 +26,7 @@ def application_received(*, application_id: int) -> EmailContent:
         context={
             "reference": application.reference,
             "service_name": service.display_name,  # type: ignore[attr-defined]
-            "status_url": settings.SITE_URL.rstrip("/") + reverse("applications:status_start"),
+            "status_url": str(settings.SITE_URL or "").rstrip("/")
+            + reverse("applications:status_start"),
         },
     )

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Disability, Ethnicity, ETHNICITY_GROUPS, Sex
+from applications.models import ETHNICITY_GROUPS, Disability, Ethnicity, Sex
 from applications.validation import (
     normalise_uk_phone,
     normalise_uk_postcode,
@@ -26,8 +26,18 @@ NONE_OF_THESE = "none"
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """A form's choice field, typed, for setting its choices at run time."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)  # noqa: S101 - a programming error, not input
+    return field
+
+
 class JourneyForm(forms.Form):
     """A form whose cleaned data can be kept in the session (JSON)."""
+
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        return choice_field(self, name)
 
     def session_data(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
@@ -38,7 +48,10 @@ class LandlordForm(JourneyForm):
         label=_("Who is your landlord?"),
         help_text=_("The housing association you rent your home from."),
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select your landlord"), "invalid_choice": _("Select your landlord from the list")},
+        error_messages={
+            "required": _("Select your landlord"),
+            "invalid_choice": _("Select your landlord from the list"),
+        },
     )
 
     def __init__(self, *args: Any, members: list[Member], allow_none: bool, **kwargs: Any) -> None:
@@ -46,7 +59,7 @@ class LandlordForm(JourneyForm):
         choices: list[tuple[str, Any]] = [(str(m.pk), m.name) for m in members]
         if allow_none:
             choices.append((NONE_OF_THESE, _("None of these")))
-        self.fields["landlord"].choices = choices
+        self._choice_field("landlord").choices = choices
 
 
 class EligibilityForm(JourneyForm):
@@ -61,13 +74,18 @@ class EligibilityForm(JourneyForm):
             "min_value": _("Age must be 0 or more"),
             "max_value": _("Age must be 120 or less"),
         },
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "input--short"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "class": "input--short"}
+        ),
     )
     employment_status = forms.ChoiceField(
         label=_("Which of these describes you best?"),
         choices=EMPLOYMENT_STATUSES,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select what describes you best"), "invalid_choice": _("Select what describes you best")},
+        error_messages={
+            "required": _("Select what describes you best"),
+            "invalid_choice": _("Select what describes you best"),
+        },
     )
 
     def __init__(self, *args: Any, asks: dict[str, bool], **kwargs: Any) -> None:
@@ -144,7 +162,10 @@ class ContactForm(JourneyForm):
         max_length=1000,
         strip=False,
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
-        error_messages={"required": _("Enter your full name"), "max_length": _("Full name must be 150 characters or fewer")},
+        error_messages={
+            "required": _("Enter your full name"),
+            "max_length": _("Full name must be 150 characters or fewer"),
+        },
     )
     email = forms.EmailField(
         label=_("Email address"),
@@ -159,7 +180,9 @@ class ContactForm(JourneyForm):
     )
     phone = forms.CharField(
         label=_("Phone number (optional)"),
-        help_text=_("A UK number, like 07700 900 123. We need it if you want us to phone or text you."),
+        help_text=_(
+            "A UK number, like 07700 900 123. We need it if you want us to phone or text you."
+        ),
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
@@ -170,13 +193,19 @@ class ContactForm(JourneyForm):
         help_text=_("The postcode of your home, like E1 6AN. We use it to find help near you."),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "class": "input--short"}),
-        error_messages={"required": _("Enter your postcode"), "max_length": _("Enter a full UK postcode, like E1 6AN")},
+        error_messages={
+            "required": _("Enter your postcode"),
+            "max_length": _("Enter a full UK postcode, like E1 6AN"),
+        },
     )
     contact_method = forms.ChoiceField(
         label=_("How should we contact you?"),
         choices=ContactMethod.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select how we should contact you"), "invalid_choice": _("Select how we should contact you")},
+        error_messages={
+            "required": _("Select how we should contact you"),
+            "invalid_choice": _("Select how we should contact you"),
+        },
     )
 
     def clean_full_name(self) -> str:
@@ -193,9 +222,9 @@ class ContactForm(JourneyForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("contact_method") in (ContactMethod.PHONE, ContactMethod.TEXT) and not data.get("phone"):
-            if "phone" not in self.errors:
-                self.add_error("phone", _("Enter a phone number, or choose to be contacted by email"))
+        wants_phone = data.get("contact_method") in (ContactMethod.PHONE, ContactMethod.TEXT)
+        if wants_phone and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", _("Enter a phone number, or choose to be contacted by email"))
         return data
 
 
@@ -205,11 +234,17 @@ class PreferencesForm(JourneyForm):
         help_text=_("We will try to find staff who speak it, or use an interpreter."),
         choices=[],
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select a language"), "invalid_choice": _("Select a language from the list")},
+        error_messages={
+            "required": _("Select a language"),
+            "invalid_choice": _("Select a language from the list"),
+        },
     )
     accessibility_needs = forms.CharField(
         label=_("Is there anything we should do to make this service work for you? (optional)"),
-        help_text=_("For example step-free access, large print, a British Sign Language interpreter, or someone to come with you."),
+        help_text=_(
+            "For example step-free access, large print, a British Sign Language interpreter, "
+            "or someone to come with you."
+        ),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -217,13 +252,17 @@ class PreferencesForm(JourneyForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["preferred_language"].choices = [
-            (code, settings.LANGUAGE_NATIVE_NAMES.get(code, name)) for code, name in settings.LANGUAGES
+        self._choice_field("preferred_language").choices = [
+            (code, settings.LANGUAGE_NATIVE_NAMES.get(code, name))
+            for code, name in settings.LANGUAGES
         ]
 
     def clean_accessibility_needs(self) -> str:
         return validate_free_text(
-            self.cleaned_data.get("accessibility_needs", ""), max_length=1000, required=False, message=""
+            self.cleaned_data.get("accessibility_needs", ""),
+            max_length=1000,
+            required=False,
+            message="",
         )
 
 
@@ -233,7 +272,9 @@ class EqualityForm(JourneyForm):
         choices=Ethnicity.choices,
         required=False,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": _("Select an ethnic group from the list, or Prefer not to say")},
+        error_messages={
+            "invalid_choice": _("Select an ethnic group from the list, or Prefer not to say")
+        },
     )
     disability = forms.ChoiceField(
         label=_("Do you consider yourself to have a disability or long-term health condition?"),
@@ -258,18 +299,24 @@ class SharingForm(JourneyForm):
         label=_("Who may receive your application?"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "required": _("Select at least one housing association that may receive your application"),
+            "required": _(
+                "Select at least one housing association that may receive your application"
+            ),
             "invalid_choice": _("Select housing associations from the list"),
         },
     )
     consent = forms.BooleanField(
         label=_("I agree to share my application with the housing associations I selected"),
-        error_messages={"required": _("Tick the box to agree to share your application, or go back to the services list")},
+        error_messages={
+            "required": _(
+                "Tick the box to agree to share your application, or go back to the services list"
+            )
+        },
     )
 
     def __init__(self, *args: Any, candidates: list[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["members"].choices = [(str(m.pk), m.name) for m in candidates]
+        self._choice_field("members").choices = [(str(m.pk), m.name) for m in candidates]
 
     def session_data(self) -> dict[str, Any]:
         return {"members": [int(x) for x in self.cleaned_data["members"]], "consent": True}
@@ -286,7 +333,9 @@ class SubmitForm(forms.Form):
     def clean_idempotency_key(self) -> str:
         key = self.cleaned_data["idempotency_key"]
         if not _KEY.match(key):
-            raise ValidationError(_("Something went wrong with this page. Go back to the start and try again."))
+            raise ValidationError(
+                _("Something went wrong with this page. Go back to the start and try again.")
+            )
         return key
 
     @property
@@ -299,7 +348,9 @@ class StatusStartForm(forms.Form):
         label=_("Your application reference"),
         help_text=_("It looks like HC-7KQ4-M2XD. You will find it in the email we sent you."),
         max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
         error_messages={"required": _("Enter your application reference")},
     )
     website = forms.CharField(required=False, max_length=500)
@@ -318,7 +369,9 @@ class StatusCodeForm(forms.Form):
         label=_("Code from the email"),
         help_text=_("The 6-digit code we sent to the email address on your application."),
         max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "input--short"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "input--short"}
+        ),
         error_messages={"required": _("Enter the code from the email")},
     )
 

@@ -17,7 +17,15 @@ from services.selectors import service_eligibility_asks
 
 SESSION_KEY = "apply"
 DONE_KEY = "apply_done"
-ALL_STEPS = ["landlord", "eligibility", "questions", "contact", "preferences", "equality", "sharing"]
+ALL_STEPS = [
+    "landlord",
+    "eligibility",
+    "questions",
+    "contact",
+    "preferences",
+    "equality",
+    "sharing",
+]
 # When these steps change, the list of members who may receive the application may change too,
 # so the resident is asked again.
 INVALIDATES_SHARING = {"landlord", "contact", "preferences"}

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -49,7 +49,7 @@ class Ethnicity(models.TextChoices):
 
 
 # The groups the GSS standard shows the categories under, in its order.
-ETHNICITY_GROUPS: list[tuple[str, list[str]]] = [
+ETHNICITY_GROUPS: list[tuple[Any, list[str]]] = [
     (
         _("Asian or Asian British"),
         ["asian_indian", "asian_pakistani", "asian_bangladeshi", "asian_chinese", "asian_other"],

@@ -8,6 +8,7 @@ the idempotency key and the per-application code limit in the database still app
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
@@ -15,11 +16,13 @@ from django_ratelimit.core import is_ratelimited
 logger = logging.getLogger(__name__)
 
 
-def rate_limited(request: HttpRequest, *, group: str, rate: str, key: str = "ip") -> bool:
+def rate_limited(
+    request: HttpRequest, *, group: str, rate: str, key: str | Callable[..., str] = "ip"
+) -> bool:
     try:
-        return bool(
-            is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
-        )
+        return bool(is_ratelimited(request, group=group, key=key, rate=rate, increment=True))
     except Exception as exc:  # noqa: BLE001 - any cache failure: fail open, see the module docstring
-        logger.warning("rate limit %s not applied, cache unavailable: %s", group, type(exc).__name__)
+        logger.warning(
+            "rate limit %s not applied, cache unavailable: %s", group, type(exc).__name__
+        )
         return False

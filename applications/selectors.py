@@ -16,7 +16,9 @@ from referrals.models import Application, Referral, Resident
 SMALL_NUMBER = 5
 
 
-def data_sharing_text_build(*, service_name: str, landlord: Member | None, providers: list[Member]) -> str:
+def data_sharing_text_build(
+    *, service_name: str, landlord: Member | None, providers: list[Member]
+) -> str:
     """The exact notice shown on "Check your answers" and stored with the application, in the
     language active now. It names every member that may receive the application."""
     names = sorted({m.name for m in providers} | ({landlord.name} if landlord else set()))
@@ -58,11 +60,15 @@ def application_for_resident(*, application_id: int, member_id: int) -> Applicat
     """The resident's own application, after they proved who they are (code or sign-in)."""
     with member_scope(member_id):
         application = (
-            Application.objects.select_related("service", "resident").filter(pk=application_id).first()
+            Application.objects.select_related("service", "resident")
+            .filter(pk=application_id)
+            .first()
         )
         if application is None:
             return None
-        referral = Referral.objects.filter(application=application).select_related("provider").first()
+        referral = (
+            Referral.objects.filter(application=application).select_related("provider").first()
+        )
         equality = EqualityMonitoring.objects.filter(application=application).first()
         return ApplicationView(application=application, referral=referral, equality=equality)
 
@@ -71,7 +77,9 @@ def applications_for_user(*, user_id: int) -> list[ApplicationView]:
     """Every application of the residents linked to this signed-in user, across members. The
     resident rows are found through the user's own row-level-security condition; each
     application is then read in the member scope it belongs to."""
-    residents = list(Resident.objects.unscoped().filter(user_id=user_id).values_list("pk", "member_id"))
+    residents = list(
+        Resident.objects.unscoped().filter(user_id=user_id).values_list("pk", "member_id")
+    )
     views: list[ApplicationView] = []
     for resident_id, member_id in residents:
         with member_scope(member_id, user_id=user_id):

@@ -85,7 +85,8 @@ def owning_member_id(*, landlord_id: int | None, shared_with_member_ids: list[in
 
 def need_summary(data: ApplicationInput) -> str:
     """What a provider sees before accepting: no name, no free text (it may hold personal data)."""
-    return f"{data.service.name}; language {data.preferred_language}; contact by {data.contact_method}"[:300]
+    summary = f"{data.service.name}; language {data.preferred_language}"
+    return f"{summary}; contact by {data.contact_method}"[:300]
 
 
 def application_submit(*, data: ApplicationInput) -> Application:
@@ -99,7 +100,9 @@ def application_submit(*, data: ApplicationInput) -> Application:
     if Member.objects.filter(pk__in=shared).count() != len(shared):
         # A forged or stale member id: nothing is stored.
         raise ApplicationError(
-            translation.gettext("One of the housing associations you chose no longer exists. Choose again.")
+            translation.gettext(
+                "One of the housing associations you chose no longer exists. Choose again."
+            )
         )
     if data.service.status != ServiceStatus.OPEN:
         raise ApplicationError(
@@ -238,17 +241,13 @@ def _code_hash(application_id: int, code: str) -> str:
     # Keyed: a 6-digit code has only a million values, so a plain hash could be reversed by
     # anyone who read the table.
     message = f"{application_id}:{code}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(str(settings.SECRET_KEY).encode(), message, hashlib.sha256).hexdigest()
 
 
 def _find_by_reference(reference: str) -> tuple[int, int] | None:
     """(application id, member id) for a reference, across members, audited."""
     with consortium_scope(reason="resident status check"):
-        row = (
-            Application.objects.filter(reference=reference)
-            .values_list("pk", "member_id")
-            .first()
-        )
+        row = Application.objects.filter(reference=reference).values_list("pk", "member_id").first()
     return (row[0], row[1]) if row else None
 
 
@@ -261,13 +260,17 @@ def status_code_issue(*, reference: str) -> bool:
     application_id, member_id = found
     code = f"{secrets.randbelow(1_000_000):06d}"
     with member_scope(member_id):
-        application = Application.objects.select_related("resident", "service").get(pk=application_id)
+        application = Application.objects.select_related("resident", "service").get(
+            pk=application_id
+        )
         now = timezone.now()
         recent = StatusCheckCode.objects.filter(
             application=application, created_at__gte=now - STATUS_CODE_TTL
         ).count()
         if recent >= STATUS_CODES_PER_WINDOW or not application.resident.email:
-            logger.info("status code not sent for application %s (limit or no email)", application.reference)
+            logger.info(
+                "status code not sent for application %s (limit or no email)", application.reference
+            )
             return False
         StatusCheckCode.objects.create(
             member_id=member_id,
@@ -280,8 +283,14 @@ def status_code_issue(*, reference: str) -> bool:
     # Sent now rather than through the outbox: the outbox would have to store the code, and it
     # is worth nothing after 15 minutes anyway.
     with translation.override(language):
-        context = {"code": code, "minutes": int(STATUS_CODE_TTL.total_seconds() // 60), "reference": reference}
-        subject = " ".join(render_to_string("emails/application_status_code_subject.txt", context).split())
+        context = {
+            "code": code,
+            "minutes": int(STATUS_CODE_TTL.total_seconds() // 60),
+            "reference": reference,
+        }
+        subject = " ".join(
+            render_to_string("emails/application_status_code_subject.txt", context).split()
+        )
         body = render_to_string("emails/application_status_code.txt", context)
     try:
         send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [recipient])
@@ -307,7 +316,9 @@ def status_code_verify(*, reference: str, code: str) -> StatusGrant | None:
     with member_scope(member_id):
         candidate = (
             StatusCheckCode.objects.select_for_update()
-            .filter(application_id=application_id, used_at__isnull=True, expires_at__gt=timezone.now())
+            .filter(
+                application_id=application_id, used_at__isnull=True, expires_at__gt=timezone.now()
+            )
             .order_by("-created_at")
             .first()
         )
@@ -331,6 +342,8 @@ def _link_resident_account(*, application_id: int) -> None:
     application = Application.objects.select_related("resident").get(pk=application_id)
     resident = application.resident
     if resident.user_id is None and resident.email:
-        user = resident_user_get_or_create(email=resident.email, language=resident.preferred_language)
+        user = resident_user_get_or_create(
+            email=resident.email, language=resident.preferred_language
+        )
         resident.user = user
         resident.save(update_fields=["user"])

@@ -48,9 +48,7 @@ def validate_full_name(value: str) -> str:
     if not name:
         raise ValidationError(_("Enter your full name"), code="required")
     if len(name) > 150:
-        raise ValidationError(
-            _("Full name must be 150 characters or fewer"), code="max_length"
-        )
+        raise ValidationError(_("Full name must be 150 characters or fewer"), code="max_length")
     if not any(unicodedata.category(c).startswith("L") for c in name):
         raise ValidationError(
             _("Enter your full name using letters, like Amina Begum"), code="invalid"
@@ -62,11 +60,15 @@ _PHONE_ALLOWED = re.compile(r"^[0-9+()\-. ]+$")
 
 
 def normalise_uk_phone(value: str) -> str:
-    """'+44 (0)7700 900 123' -> '07700900123'. Raises ValidationError if it cannot be a UK number."""
+    """'+44 (0)7700 900 123' -> '07700900123'; ValidationError if it cannot be a UK number."""
     raw = clean_text(value)
     if not raw:
         return ""
-    if not _PHONE_ALLOWED.match(raw) or raw.count("+") > 1 or ("+" in raw and not raw.startswith("+")):
+    if (
+        not _PHONE_ALLOWED.match(raw)
+        or raw.count("+") > 1
+        or ("+" in raw and not raw.startswith("+"))
+    ):
         raise ValidationError(
             _("Enter a UK phone number using only numbers, like 07700 900 123"), code="invalid"
         )
@@ -89,7 +91,8 @@ def normalise_uk_phone(value: str) -> str:
 
 # The UK postcode shapes (outward code + inward code), including the special "GIR 0AA".
 _POSTCODE = re.compile(
-    r"^(GIR ?0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?) ?[0-9][ABD-HJLNP-UW-Z]{2})$"
+    r"^(GIR ?0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
+    r" ?[0-9][ABD-HJLNP-UW-Z]{2})$"
 )
 
 
@@ -99,9 +102,7 @@ def normalise_uk_postcode(value: str) -> str:
     if not compact:
         raise ValidationError(_("Enter your postcode"), code="required")
     if len(compact) > 8 or not _POSTCODE.match(compact):
-        raise ValidationError(
-            _("Enter a full UK postcode, like E1 6AN"), code="invalid"
-        )
+        raise ValidationError(_("Enter a full UK postcode, like E1 6AN"), code="invalid")
     return f"{compact[:-3]} {compact[-3:]}"
 
 

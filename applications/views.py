@@ -120,10 +120,15 @@ def _build_form(request: HttpRequest, journey: Journey, step: str) -> forms.Form
     if step == "landlord":
         allow_none = not service_eligibility_asks(service)["tenant_of_member"]
         return journey_forms.LandlordForm(
-            data, initial=initial, members=list(Member.objects.order_by("name")), allow_none=allow_none
+            data,
+            initial=initial,
+            members=list(Member.objects.order_by("name")),
+            allow_none=allow_none,
         )
     if step == "eligibility":
-        return journey_forms.EligibilityForm(data, initial=initial, asks=service_eligibility_asks(service))
+        return journey_forms.EligibilityForm(
+            data, initial=initial, asks=service_eligibility_asks(service)
+        )
     if step == "questions":
         return journey_forms.QuestionsForm(
             data,
@@ -132,7 +137,9 @@ def _build_form(request: HttpRequest, journey: Journey, step: str) -> forms.Form
             translations=getattr(service, "question_translations", {}),
         )
     if step == "contact":
-        return journey_forms.ContactForm(data, initial=initial or {"contact_method": ContactMethod.EMAIL})
+        return journey_forms.ContactForm(
+            data, initial=initial or {"contact_method": ContactMethod.EMAIL}
+        )
     if step == "preferences":
         return journey_forms.PreferencesForm(
             data, initial=initial or {"preferred_language": translation.get_language() or "en"}
@@ -178,7 +185,11 @@ def step(request: HttpRequest, service_slug: str, step: str) -> HttpResponse:
             journey.save(step, {})
             return _after_step(journey, step, changing)
         if form.is_valid():
-            data = form.session_data() if isinstance(form, journey_forms.JourneyForm) else dict(form.cleaned_data)
+            data = (
+                form.session_data()
+                if isinstance(form, journey_forms.JourneyForm)
+                else dict(form.cleaned_data)
+            )
             journey.save(step, data)
             refusal = _eligibility_refusal(journey, step, data)
             if refusal:
@@ -195,7 +206,9 @@ def step(request: HttpRequest, service_slug: str, step: str) -> HttpResponse:
         "step": step,
         "title": STEP_TITLES[step],
         "errors": error_summary(form) if form.is_bound else [],
-        "back_url": _step_url(service, previous) if previous else reverse("services:detail", args=[service.slug]),
+        "back_url": _step_url(service, previous)
+        if previous
+        else reverse("services:detail", args=[service.slug]),
         "step_number": steps.index(step) + 1,
         "step_count": len(steps) + 1,
         "changing": changing,
@@ -228,7 +241,9 @@ def _eligibility_refusal(journey: Journey, step: str, data: dict[str, Any]) -> l
     service = journey.service
     if step == "landlord":
         tenant = data.get("landlord") != journey_forms.NONE_OF_THESE
-        result = service_eligibility_check(service=service, age=None, employment_status=None, tenant_of_member=tenant)
+        result = service_eligibility_check(
+            service=service, age=None, employment_status=None, tenant_of_member=tenant
+        )
     elif step == "eligibility":
         result = service_eligibility_check(
             service=service,
@@ -246,7 +261,14 @@ def _summary_rows(journey: Journey) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def add(step: str, key: Any, value: Any) -> None:
-        rows.append({"key": key, "value": value, "url": _step_url(service, step) + "?change=1", "step": step})
+        rows.append(
+            {
+                "key": key,
+                "value": value,
+                "url": _step_url(service, step) + "?change=1",
+                "step": step,
+            }
+        )
 
     landlord = _landlord(journey)
     add("landlord", _("Your landlord"), landlord.name if landlord else _("None of these"))
@@ -255,7 +277,11 @@ def _summary_rows(journey: Journey) -> list[dict[str, Any]]:
             add("eligibility", _("Age"), journey.get("eligibility", "age"))
         status = journey.get("eligibility", "employment_status")
         if status:
-            add("eligibility", _("What describes you best"), dict(EMPLOYMENT_STATUSES).get(status, status))
+            add(
+                "eligibility",
+                _("What describes you best"),
+                dict(EMPLOYMENT_STATUSES).get(status, status),
+            )
     if journey.data("questions") is not None:
         form = journey_forms.QuestionsForm(
             service=service, translations=getattr(service, "question_translations", {})
@@ -263,18 +289,26 @@ def _summary_rows(journey: Journey) -> list[dict[str, Any]]:
         for name, field in form.fields.items():
             value = journey.get("questions", name)
             if isinstance(field, forms.ChoiceField):
-                value = dict(field.choices).get(str(value), value)
+                value = {str(k): v for k, v in field.choices}.get(str(value), value)  # type: ignore[misc,union-attr]
             add("questions", field.label, value if value not in (None, "") else _("Not answered"))
     contact = journey.data("contact") or {}
     add("contact", _("Full name"), contact.get("full_name"))
     add("contact", _("Email address"), contact.get("email"))
     add("contact", _("Phone number"), contact.get("phone") or _("Not given"))
     add("contact", _("Postcode"), contact.get("postcode"))
-    add("contact", _("How we contact you"), ContactMethod(contact.get("contact_method", "email")).label)
+    add(
+        "contact",
+        _("How we contact you"),
+        ContactMethod(contact.get("contact_method", "email")).label,
+    )
     prefs = journey.data("preferences") or {}
     from django.conf import settings
 
-    add("preferences", _("Language"), settings.LANGUAGE_NATIVE_NAMES.get(prefs.get("preferred_language", ""), ""))
+    add(
+        "preferences",
+        _("Language"),
+        settings.LANGUAGE_NATIVE_NAMES.get(prefs.get("preferred_language", ""), ""),
+    )
     add("preferences", _("Support needs"), prefs.get("accessibility_needs") or _("None given"))
     equality = journey.data("equality") or {}
     given = any(equality.values())
@@ -321,12 +355,27 @@ def check(request: HttpRequest, service_slug: str) -> HttpResponse:
             errors = error_summary(submit_form)
         elif submit_form.is_spam:
             logger.info("application for %s refused: honeypot filled", service.slug)
-            errors = [("id_website", _("We could not send your application. Leave the field called 'Leave this blank' empty and try again."))]
+            errors = [
+                (
+                    "id_website",
+                    _(
+                        "We could not send your application. Leave the field called "
+                        "'Leave this blank' empty and try again."
+                    ),
+                )
+            ]
         else:
-            response = _submit(request, journey, submit_form.cleaned_data["idempotency_key"], text, shared)
+            response = _submit(
+                request, journey, submit_form.cleaned_data["idempotency_key"], text, shared
+            )
             if response is not None:
                 return response
-            errors = [("main-content", _("We could not send your application. Check your answers and try again."))]
+            errors = [
+                (
+                    "main-content",
+                    _("We could not send your application. Check your answers and try again."),
+                )
+            ]
     context = {
         "service": service,
         "rows": _summary_rows(journey),
@@ -338,7 +387,9 @@ def check(request: HttpRequest, service_slug: str) -> HttpResponse:
     return render(request, "applications/check.html", context, status=400 if errors else 200)
 
 
-def _submit(request: HttpRequest, journey: Journey, key: str, text: str, shared: list[int]) -> HttpResponse | None:
+def _submit(
+    request: HttpRequest, journey: Journey, key: str, text: str, shared: list[int]
+) -> HttpResponse | None:
     contact = journey.data("contact") or {}
     prefs = journey.data("preferences") or {}
     eligibility = journey.data("eligibility") or {}
@@ -389,7 +440,11 @@ def confirmation(request: HttpRequest) -> HttpResponse:
     service = service_get_open(slug=done["service"])
     if service is not None:
         service = service_localise([service], translation.get_language() or "en")[0]
-    return render(request, "applications/confirmation.html", {"reference": done["reference"], "service": service})
+    return render(
+        request,
+        "applications/confirmation.html",
+        {"reference": done["reference"], "service": service},
+    )
 
 
 # --- Status check -----------------------------------------------------------------------------
@@ -404,7 +459,9 @@ def status_start(request: HttpRequest) -> HttpResponse:
             return render(request, "applications/too_many.html", status=429)
         if form.is_valid() and not form.cleaned_data.get("website"):
             reference = form.cleaned_data["reference"]
-            if not rate_limited(request, group="status-reference", key=lambda *_: reference, rate="5/h"):  # type: ignore[arg-type]
+            if not rate_limited(
+                request, group="status-reference", key=lambda *_: reference, rate="5/h"
+            ):
                 status_code_issue(reference=reference)
             # The same answer whether or not the reference exists.
             request.session[STATUS_REFERENCE_KEY] = reference
@@ -439,11 +496,21 @@ def status_code(request: HttpRequest) -> HttpResponse:
                 }
                 request.session.pop(STATUS_REFERENCE_KEY, None)
                 return redirect("applications:status_detail")
-            form.add_error("code", _("The code is wrong or has expired. Check the latest email we sent, or ask for a new code."))
+            form.add_error(
+                "code",
+                _(
+                    "The code is wrong or has expired. Check the latest email we sent, "
+                    "or ask for a new code."
+                ),
+            )
     return render(
         request,
         "applications/status_code.html",
-        {"form": form, "reference": reference, "errors": error_summary(form) if form.is_bound else []},
+        {
+            "form": form,
+            "reference": reference,
+            "errors": error_summary(form) if form.is_bound else [],
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 
@@ -463,8 +530,12 @@ def _granted(request: HttpRequest) -> tuple[int, int] | None:
 
 
 RESIDENT_STATUS = {
-    ReferralStatus.SUBMITTED: translation.gettext_lazy("Received: we are finding the right association to help you"),
-    ReferralStatus.ROUTED: translation.gettext_lazy("Sent to an association, waiting for them to accept it"),
+    ReferralStatus.SUBMITTED: translation.gettext_lazy(
+        "Received: we are finding the right association to help you"
+    ),
+    ReferralStatus.ROUTED: translation.gettext_lazy(
+        "Sent to an association, waiting for them to accept it"
+    ),
     ReferralStatus.DECLINED: translation.gettext_lazy("Being passed to another association"),
     ReferralStatus.ACCEPTED: translation.gettext_lazy("Accepted: the association will contact you"),
     ReferralStatus.IN_PROGRESS: translation.gettext_lazy("In progress"),
@@ -476,11 +547,19 @@ RESIDENT_STATUS = {
 
 def _decorate(view: Any) -> Any:
     referral = view.referral
-    view.status_label = RESIDENT_STATUS.get(referral.status, referral.status) if referral else RESIDENT_STATUS[ReferralStatus.SUBMITTED]
-    view.can_withdraw = view.application.withdrawn_at is None and (
-        referral is None or referral.status not in (ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN, ReferralStatus.OUTCOME_RECORDED)
+    view.status_label = (
+        RESIDENT_STATUS.get(referral.status, referral.status)
+        if referral
+        else RESIDENT_STATUS[ReferralStatus.SUBMITTED]
     )
-    view.service = service_localise([view.application.service], translation.get_language() or "en")[0]
+    view.can_withdraw = view.application.withdrawn_at is None and (
+        referral is None
+        or referral.status
+        not in (ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN, ReferralStatus.OUTCOME_RECORDED)
+    )
+    view.service = service_localise([view.application.service], translation.get_language() or "en")[
+        0
+    ]
     return view
 
 
@@ -518,11 +597,13 @@ def status_withdraw(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mine(request: HttpRequest) -> HttpResponse:
     """A signed-in resident's applications, across members."""
-    user_id = request.user.pk
+    user_id = int(str(request.user.pk))
     views = [_decorate(v) for v in applications_for_user(user_id=user_id)]
     if request.method == "POST":
         reference = request.POST.get("reference", "")
-        target = next((v for v in views if v.application.reference == reference and v.can_withdraw), None)
+        target = next(
+            (v for v in views if v.application.reference == reference and v.can_withdraw), None
+        )
         if target is None:
             raise Http404("No such application of yours.")
         application_withdraw(application=target.application, user_id=user_id)

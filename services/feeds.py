@@ -63,7 +63,9 @@ def _offers() -> list[Offer]:
     )
 
 
-def _page(request: HttpRequest, items: list[Any], render: Callable[[Any], dict[str, Any]]) -> JsonResponse:
+def _page(
+    request: HttpRequest, items: list[Any], render: Callable[[Any], dict[str, Any]]
+) -> JsonResponse:
     try:
         page = max(int(request.GET.get("page", 1)), 1)
         per_page = min(max(int(request.GET.get("per_page", 50)), 1), MAX_PER_PAGE)
@@ -88,7 +90,7 @@ def _page(request: HttpRequest, items: list[Any], render: Callable[[Any], dict[s
 
 
 def _absolute(path_: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path_
+    return str(settings.SITE_URL or "").rstrip("/") + path_
 
 
 def _organization(member: Member) -> dict[str, Any]:
@@ -186,7 +188,12 @@ def _service_full(offer: Offer) -> dict[str, Any]:
         for area in offer.areas
     ]
     data["languages"] = [
-        {"id": oruk_id("language", f"{offer.pk}:{code}"), "service_id": service_id, "name": code, "code": code}
+        {
+            "id": oruk_id("language", f"{offer.pk}:{code}"),
+            "service_id": service_id,
+            "name": code,
+            "code": code,
+        }
         for code in offer.languages
     ]
     data["service_at_locations"] = _service_at_locations(offer)
@@ -233,7 +240,11 @@ def services(request: HttpRequest) -> HttpResponse:
     offers = _offers()
     text = request.GET.get("text", "").strip().lower()[:100]
     if text:
-        offers = [o for o in offers if text in o.service.name.lower() or text in o.service.description.lower()]
+        offers = [
+            o
+            for o in offers
+            if text in o.service.name.lower() or text in o.service.description.lower()
+        ]
     term = request.GET.get("taxonomy_term_id", "")
     if term:
         offers = [o for o in offers if oruk_id("kind", o.service.kind_id) == term]
@@ -322,5 +333,9 @@ urlpatterns: list[URLPattern] = [
     path("taxonomy_terms", taxonomy_terms, name="taxonomy_terms"),
     path("taxonomy_terms/<str:oruk>", taxonomy_term_detail, name="taxonomy_term_detail"),
     path("service_at_locations", service_at_locations, name="service_at_locations"),
-    path("service_at_locations/<str:oruk>", service_at_location_detail, name="service_at_location_detail"),
+    path(
+        "service_at_locations/<str:oruk>",
+        service_at_location_detail,
+        name="service_at_location_detail",
+    ),
 ]

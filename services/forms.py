@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from applications.forms import choice_field
 from applications.validation import clean_text, normalise_uk_postcode, postcode_district
 from services.models import DeliveryMode, Offer, Service, ServiceKind, ServiceStatus
 from services.selectors import EMPLOYMENT_STATUSES, CatalogueFilters
@@ -26,19 +27,22 @@ class CatalogueFilterForm(forms.Form):
     language = forms.ChoiceField(label=_("Staff who speak"), required=False)
     mode = forms.ChoiceField(label=_("How you get help"), required=False)
     postcode = forms.CharField(
-        label=_("Your postcode"), required=False, max_length=20,
+        label=_("Your postcode"),
+        required=False,
+        max_length=20,
         error_messages={"max_length": _("Enter a full UK postcode, like E1 6AN")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("All types"))] + [
+        choice_field(self, "kind").choices = [("", _("All types"))] + [
             (k.slug, k.name) for k in ServiceKind.objects.all()
         ]
-        self.fields["language"].choices = [("", _("Any language"))] + [
-            (code, settings.LANGUAGE_NATIVE_NAMES.get(code, name)) for code, name in settings.LANGUAGES
+        choice_field(self, "language").choices = [("", _("Any language"))] + [
+            (code, settings.LANGUAGE_NATIVE_NAMES.get(code, name))
+            for code, name in settings.LANGUAGES
         ]
-        self.fields["mode"].choices = [("", _("Any way"))] + list(DeliveryMode.choices)
+        choice_field(self, "mode").choices = [("", _("Any way"))] + list(DeliveryMode.choices)
 
     def clean_q(self) -> str:
         return clean_text(self.cleaned_data.get("q", ""))[:100]
@@ -110,7 +114,10 @@ _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 class OfferForm(forms.ModelForm):
     areas_text = forms.CharField(
         label=_("Areas served"),
-        help_text=_("Postcode districts separated by commas, like E1, E2, B10. Leave empty if you serve anywhere."),
+        help_text=_(
+            "Postcode districts separated by commas, like E1, E2, B10. "
+            "Leave empty if you serve anywhere."
+        ),
         required=False,
         max_length=500,
     )
@@ -147,8 +154,9 @@ class OfferForm(forms.ModelForm):
     def __init__(self, *args: Any, member_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.member_id = member_id
-        self.fields["languages"].choices = [
-            (code, settings.LANGUAGE_NATIVE_NAMES.get(code, name)) for code, name in settings.LANGUAGES
+        choice_field(self, "languages").choices = [
+            (code, settings.LANGUAGE_NATIVE_NAMES.get(code, name))
+            for code, name in settings.LANGUAGES
         ]
         services = Service.objects.filter(status=ServiceStatus.OPEN)
         if self.instance.pk:

@@ -167,7 +167,9 @@ def service_eligibility_check(
     if statuses and employment_status and employment_status not in statuses:
         labels = dict(EMPLOYMENT_STATUSES)
         names = ", ".join(str(labels.get(s, s)).lower() for s in statuses)
-        reasons.append(str(_("This service is for people who are: %(statuses)s.") % {"statuses": names}))
+        reasons.append(
+            str(_("This service is for people who are: %(statuses)s.") % {"statuses": names})
+        )
     return EligibilityResult(eligible=not reasons, reasons=reasons)
 
 
@@ -194,10 +196,10 @@ def service_localise(services: list[Service] | QuerySet[Service], language: str)
     if language and language != "en" and items:
         from applications.models import ServiceTranslation
 
-        for translation in ServiceTranslation.objects.filter(
+        for row in ServiceTranslation.objects.filter(
             service__in=[s.pk for s in items], language=language
         ):
-            by_service[translation.service_id] = translation
+            by_service[row.service_id] = row
     for service in items:
         translation = by_service.get(service.pk)
         service.display_name = (translation and translation.name) or service.name  # type: ignore[attr-defined]

@@ -19,8 +19,8 @@ from members.permissions import Perm
 from services.forms import CatalogueFilterForm, EligibilityCheckForm, OfferForm
 from services.models import DeliveryMode, Offer, ServiceStatus
 from services.selectors import (
-    offers_for_member,
     CatalogueFilters,
+    offers_for_member,
     service_eligibility_asks,
     service_eligibility_check,
     service_get_for_directory,
@@ -104,7 +104,9 @@ def eligibility(request: HttpRequest, slug: str) -> HttpResponse:
             "service": service,
             "form": form,
             "result": result,
-            "unsure": form.is_bound and form.is_valid() and form.cleaned_data.get("tenant") == "not_sure",
+            "unsure": form.is_bound
+            and form.is_valid()
+            and form.cleaned_data.get("tenant") == "not_sure",
             "errors": error_summary(form) if form.is_bound else [],
             "is_open": service.status == ServiceStatus.OPEN,
         },
@@ -115,11 +117,12 @@ def eligibility(request: HttpRequest, slug: str) -> HttpResponse:
 # --- A member's offers ------------------------------------------------------------------------
 
 
-def _offer_manager(request: HttpRequest) -> Actor:
+def _offer_manager(request: HttpRequest) -> tuple[Actor, int]:
+    """The signed-in service lead and their member, or 403."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
     if actor.member_id is None or not actor.can(Perm.MANAGE_OFFERS):
         raise PermissionDenied("Only a member's service lead manages its offers.")
-    return actor
+    return actor, actor.member_id
 
 
 def access_offer_by_id(actor: Actor, offer_id: object) -> Offer:
@@ -130,9 +133,12 @@ def access_offer_by_id(actor: Actor, offer_id: object) -> Offer:
 @login_required
 @require_GET
 def offer_list(request: HttpRequest) -> HttpResponse:
-    actor = _offer_manager(request)
-    assert actor.member_id is not None
-    return render(request, "services/offer_list.html", {"offers": offers_for_member(member_id=actor.member_id)})
+    actor, member_id = _offer_manager(request)
+    return render(
+        request,
+        "services/offer_list.html",
+        {"offers": offers_for_member(member_id=member_id)},
+    )
 
 
 def _offer_values(form: OfferForm) -> dict[str, object]:
@@ -149,9 +155,12 @@ def _offer_values(form: OfferForm) -> dict[str, object]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def offer_new(request: HttpRequest) -> HttpResponse:
-    actor = _offer_manager(request)
-    assert actor.member_id is not None
-    form = OfferForm(request.POST or None, member_id=actor.member_id, initial={"is_active": True, "languages": ["en"]})
+    actor, member_id = _offer_manager(request)
+    form = OfferForm(
+        request.POST or None,
+        member_id=member_id,
+        initial={"is_active": True, "languages": ["en"]},
+    )
     if request.method == "POST" and form.is_valid():
         offer_create(actor=actor, service=form.cleaned_data["service"], **_offer_values(form))  # type: ignore[arg-type]
         messages.success(request, _("Offer added."))
@@ -167,10 +176,9 @@ def offer_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
-    actor = _offer_manager(request)
-    assert actor.member_id is not None
+    actor, member_id = _offer_manager(request)
     offer = access_offer_by_id(actor, offer_id)
-    form = OfferForm(request.POST or None, instance=offer, member_id=actor.member_id)
+    form = OfferForm(request.POST or None, instance=offer, member_id=member_id)
     if request.method == "POST" and form.is_valid():
         offer = access_offer_by_id(actor, offer_id)  # a fresh copy: the form changed the instance
         offer_update(actor=actor, offer=offer, **_offer_values(form))  # type: ignore[arg-type]

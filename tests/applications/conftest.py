@@ -27,9 +27,15 @@ def service(db: None):  # noqa: ANN201
         eligibility={"tenant_of_member": True, "min_age": 16},
     )
     ServiceQuestion.objects.create(
-        service=service, key="work_wanted", order=0, text="What kind of work are you looking for?", kind="long_text"
+        service=service,
+        key="work_wanted",
+        order=0,
+        text="What kind of work are you looking for?",
+        kind="long_text",
     )
-    ServiceQuestion.objects.create(service=service, key="has_cv", order=1, text="Do you have a CV?", kind="yes_no")
+    ServiceQuestion.objects.create(
+        service=service, key="has_cv", order=1, text="Do you have a CV?", kind="yes_no"
+    )
     return service
 
 
@@ -59,7 +65,12 @@ def walk(client: Client, service: Any, landlord: Any, **overrides: Any) -> Any:
         ("questions", {"q_work_wanted": "Warehouse work", "q_has_cv": "no"}),
         ("contact", {**CONTACT, **overrides.get("contact", {})}),
         ("preferences", {"preferred_language": "en", "accessibility_needs": ""}),
-        ("equality", overrides.get("equality", {"ethnicity": "asian_bangladeshi", "disability": "no", "sex": "female"})),
+        (
+            "equality",
+            overrides.get(
+                "equality", {"ethnicity": "asian_bangladeshi", "disability": "no", "sex": "female"}
+            ),
+        ),
         ("sharing", overrides.get("sharing", {"members": [str(landlord.pk)], "consent": "on"})),
     ]
     response = None

@@ -83,7 +83,9 @@ def test_the_same_key_posted_after_the_session_was_lost_is_still_one_application
     assert applications_count() == 1
 
 
-def test_the_application_is_stored_when_redis_is_down(client: Client, service, offers, member_a) -> None:
+def test_the_application_is_stored_when_redis_is_down(
+    client: Client, service, offers, member_a
+) -> None:
     walk(client, service, member_a)
     key = idempotency_key(client, service)
     with celery_broker(f"redis://127.0.0.1:{free_port()}/0"):
@@ -122,20 +124,31 @@ def test_a_filled_honeypot_stores_nothing(client: Client, service, offers, membe
     assert applications_count() == 0
 
 
-def test_too_many_submissions_from_one_address_are_refused(client: Client, service, offers, member_a) -> None:
+def test_too_many_submissions_from_one_address_are_refused(
+    client: Client, service, offers, member_a
+) -> None:
     walk(client, service, member_a)
     for _ in range(10):
         client.post(f"/apply/{service.slug}/check/", {"idempotency_key": "bad"})
-    response = client.post(f"/apply/{service.slug}/check/", {"idempotency_key": idempotency_key(client, service)})
+    response = client.post(
+        f"/apply/{service.slug}/check/", {"idempotency_key": idempotency_key(client, service)}
+    )
     assert response.status_code == 429
     assert applications_count() == 0
 
 
-def test_answers_survive_an_error_and_the_message_says_how_to_fix_it(client: Client, service, offers, member_a) -> None:
+def test_answers_survive_an_error_and_the_message_says_how_to_fix_it(
+    client: Client, service, offers, member_a
+) -> None:
     walk(client, service, member_a)
     response = client.post(
         f"/apply/{service.slug}/contact/",
-        {"full_name": "Amina Begum", "email": "not-an-email", "postcode": "E1 6AN", "contact_method": "email"},
+        {
+            "full_name": "Amina Begum",
+            "email": "not-an-email",
+            "postcode": "E1 6AN",
+            "contact_method": "email",
+        },
     )
     body = response.content.decode()
     assert response.status_code == 400
@@ -144,24 +157,32 @@ def test_answers_survive_an_error_and_the_message_says_how_to_fix_it(client: Cli
     assert 'href="#id_email"' in body  # the error summary links to the field
 
 
-def test_html_and_script_are_stored_as_text_and_escaped(client: Client, service, offers, member_a) -> None:
+def test_html_and_script_are_stored_as_text_and_escaped(
+    client: Client, service, offers, member_a
+) -> None:
     name = '<script>alert("x")</script> Amina'
     walk(client, service, member_a, contact={"full_name": name})
     body = client.get(f"/apply/{service.slug}/check/").content.decode()
     assert "<script>alert" not in body
     assert "&lt;script&gt;" in body
-    client.post(f"/apply/{service.slug}/check/", {"idempotency_key": idempotency_key(client, service)})
+    client.post(
+        f"/apply/{service.slug}/check/", {"idempotency_key": idempotency_key(client, service)}
+    )
     with member_scope(member_a.pk):
         assert Application.objects.get().resident.full_name == name
 
 
-def test_a_later_step_sends_you_back_to_the_first_unanswered_one(client: Client, service, offers) -> None:
+def test_a_later_step_sends_you_back_to_the_first_unanswered_one(
+    client: Client, service, offers
+) -> None:
     response = client.get(f"/apply/{service.slug}/contact/")
     assert response.status_code == 302
     assert response["Location"] == f"/apply/{service.slug}/landlord/"
 
 
-def test_none_of_these_is_refused_where_the_service_is_for_tenants(client: Client, service, offers) -> None:
+def test_none_of_these_is_refused_where_the_service_is_for_tenants(
+    client: Client, service, offers
+) -> None:
     page = client.get(f"/apply/{service.slug}/landlord/")
     assert "None of these" not in page.content.decode()
     response = client.post(f"/apply/{service.slug}/landlord/", {"landlord": "none"})
@@ -192,7 +213,9 @@ def test_the_confirmation_email_is_sent_in_the_residents_language(
         {"preferred_language": "pl", "accessibility_needs": ""},
     )
     client.post(f"/apply/{service.slug}/sharing/", {"members": [str(member_a.pk)], "consent": "on"})
-    client.post(f"/apply/{service.slug}/check/", {"idempotency_key": idempotency_key(client, service)})
+    client.post(
+        f"/apply/{service.slug}/check/", {"idempotency_key": idempotency_key(client, service)}
+    )
     message = OutboxMessage.objects.get(task_name="notifications.send_email")
     assert message.kwargs["ids"].keys() == {"application_id"}  # ids only, no personal data
     mail.outbox.clear()

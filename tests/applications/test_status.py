@@ -106,7 +106,9 @@ def test_it_checks_ownership_another_reference_with_a_wrong_code_reveals_nothing
 
 
 def test_the_resident_checks_status_and_withdraws(client: Client, referral) -> None:
-    response = client.post("/apply/status/", {"reference": referral.reference.lower().replace("-", " ")})
+    response = client.post(
+        "/apply/status/", {"reference": referral.reference.lower().replace("-", " ")}
+    )
     assert response.status_code == 302
     response = client.post("/apply/status/code/", {"code": code_from_mail()})
     assert response["Location"] == "/apply/status/application/"
@@ -134,7 +136,9 @@ def test_a_badly_formed_reference_says_how_to_fix_it(client: Client, db) -> None
     assert "<b>nope" not in response.content.decode()
 
 
-def test_verifying_links_the_resident_account_and_lists_it_in_mine(client: Client, referral) -> None:
+def test_verifying_links_the_resident_account_and_lists_it_in_mine(
+    client: Client, referral
+) -> None:
     from accounts.models import User
 
     status_code_issue(reference=referral.reference)
@@ -162,7 +166,9 @@ def test_it_checks_ownership_mine_lists_only_your_own_applications(
         assert Application.objects.get(pk=own.pk).withdrawn_at is None
 
 
-def test_a_signed_in_resident_withdraws_from_mine(client: Client, resident, resident_user, member_a) -> None:
+def test_a_signed_in_resident_withdraws_from_mine(
+    client: Client, resident, resident_user, member_a
+) -> None:
     from tests.factories import ApplicationFactory
 
     own = ApplicationFactory(member=member_a, resident=resident)

@@ -61,7 +61,10 @@ def test_every_resident_facing_text_is_translated(language: str) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "direction", "word"), [("ar", "rtl", "الخطوة"), ("ur", "rtl", "مرحلہ"), ("pl", "ltr", "Krok")])
+@pytest.mark.parametrize(
+    ("language", "direction", "word"),
+    [("ar", "rtl", "الخطوة"), ("ur", "rtl", "مرحلہ"), ("pl", "ltr", "Krok")],
+)
 def test_the_chosen_language_sticks_and_sets_the_direction(
     client: Client, service, offers, member_a, language: str, direction: str, word: str
 ) -> None:

@@ -21,10 +21,20 @@ from applications.validation import (
 
 # Outward codes in the shapes A9, A99, AA9, AA99, A9A, AA9A; inward 9AA.
 letters = "ABCDEFGHJKLMNOPRSTUWYZ"
-inward = st.tuples(st.sampled_from("0123456789"), st.sampled_from("ABDEFGHJLNPQRSTUWXYZ"), st.sampled_from("ABDEFGHJLNPQRSTUWXYZ")).map("".join)
+inward = st.tuples(
+    st.sampled_from("0123456789"),
+    st.sampled_from("ABDEFGHJLNPQRSTUWXYZ"),
+    st.sampled_from("ABDEFGHJLNPQRSTUWXYZ"),
+).map("".join)
 outward = st.one_of(
-    st.tuples(st.sampled_from("ABCDEFGHJKLMNOPRSTUWYZ"), st.integers(1, 99)).map(lambda t: f"{t[0]}{t[1]}"),
-    st.tuples(st.sampled_from("ABCDEFGHKLMNOPRSTUWYZ"), st.sampled_from("ABCDEFGHKLMNOPQRSTUVWXY"), st.integers(1, 99)).map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
+    st.tuples(st.sampled_from("ABCDEFGHJKLMNOPRSTUWYZ"), st.integers(1, 99)).map(
+        lambda t: f"{t[0]}{t[1]}"
+    ),
+    st.tuples(
+        st.sampled_from("ABCDEFGHKLMNOPRSTUWYZ"),
+        st.sampled_from("ABCDEFGHKLMNOPQRSTUVWXY"),
+        st.integers(1, 99),
+    ).map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
 )
 
 
@@ -46,7 +56,10 @@ def test_any_text_as_a_postcode_is_either_normalised_or_refused_with_a_message(r
         assert result == result.upper() and " " in result and len(result) <= 8
 
 
-@given(st.sampled_from(["07", "01", "02", "03"]), st.text(alphabet=string.digits, min_size=9, max_size=9))
+@given(
+    st.sampled_from(["07", "01", "02", "03"]),
+    st.text(alphabet=string.digits, min_size=9, max_size=9),
+)
 def test_uk_numbers_normalise_to_digits(prefix: str, rest: str) -> None:
     number = prefix + rest
     spaced = f"{number[:5]} {number[5:8]} {number[8:]}"
@@ -62,7 +75,9 @@ def test_any_text_as_a_phone_number_is_either_digits_or_refused(raw: str) -> Non
     except ValidationError as error:
         assert error.messages[0]
     else:
-        assert result == "" or (result.isdigit() and result.startswith("0") and len(result) in (10, 11))
+        assert result == "" or (
+            result.isdigit() and result.startswith("0") and len(result) in (10, 11)
+        )
 
 
 @given(st.text(max_size=400))
@@ -107,7 +122,13 @@ def test_the_contact_form_never_crashes_and_every_error_has_a_message(
     name: str, email: str, phone: str, postcode: str, method: str
 ) -> None:
     form = ContactForm(
-        {"full_name": name, "email": email, "phone": phone, "postcode": postcode, "contact_method": method}
+        {
+            "full_name": name,
+            "email": email,
+            "phone": phone,
+            "postcode": postcode,
+            "contact_method": method,
+        }
     )
     if form.is_valid():
         data = form.cleaned_data

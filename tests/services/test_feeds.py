@@ -39,9 +39,7 @@ OPENAPI = json.loads((SCHEMA_DIR / "openapi.json").read_text()) if SCHEMA_DIR.ex
 
 def validate(instance: Any, schema_file: str) -> None:
     schema = json.loads((SCHEMA_DIR / schema_file).read_text())
-    validator = Draft202012Validator(
-        schema, registry=REGISTRY, format_checker=FormatChecker()
-    )
+    validator = Draft202012Validator(schema, registry=REGISTRY, format_checker=FormatChecker())
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
 
@@ -84,7 +82,9 @@ def test_services_list_validates(client: Client, feed, service) -> None:
     assert {item["name"] for item in body["contents"]} == {service.name}
 
 
-def test_service_detail_validates_and_names_the_member_as_organisation(client: Client, feed, member_a) -> None:
+def test_service_detail_validates_and_names_the_member_as_organisation(
+    client: Client, feed, member_a
+) -> None:
     first = get(client, "/openreferral/services")["contents"][0]
     body = get(client, f"/openreferral/services/{first['id']}")
     validate(body, "compiled/service.json")
@@ -119,7 +119,10 @@ def test_service_at_locations_validate(client: Client, feed) -> None:
 
 
 def test_unknown_ids_are_404_with_cors(client: Client, feed) -> None:
-    for url in ("/openreferral/services/not-a-uuid", "/openreferral/services/2f1c7a52-9b1e-4f43-a5d8-6c3d0b8e7a10"):
+    for url in (
+        "/openreferral/services/not-a-uuid",
+        "/openreferral/services/2f1c7a52-9b1e-4f43-a5d8-6c3d0b8e7a10",
+    ):
         response = client.get(url)
         assert response.status_code == 404
         assert response["Access-Control-Allow-Origin"] == "*"
@@ -149,9 +152,12 @@ def test_it_checks_ownership_the_feed_never_exposes_residents_or_referrals(
             "/openreferral/taxonomy_terms", "/openreferral/service_at_locations"]  # fmt: skip
     services = get(client, "/openreferral/services")["contents"]
     urls.append(f"/openreferral/services/{services[0]['id']}")
-    urls.append(f"/openreferral/taxonomies/{get(client, '/openreferral/taxonomies')['contents'][0]['id']}")
-    urls.append(f"/openreferral/taxonomy_terms/{get(client, '/openreferral/taxonomy_terms')['contents'][0]['id']}")
-    urls.append(f"/openreferral/service_at_locations/{get(client, '/openreferral/service_at_locations')['contents'][0]['id']}")
+    urls.append(
+        f"/openreferral/taxonomies/{get(client, '/openreferral/taxonomies')['contents'][0]['id']}"
+    )
+    for listing in ("taxonomy_terms", "service_at_locations"):
+        first = get(client, f"/openreferral/{listing}")["contents"][0]
+        urls.append(f"/openreferral/{listing}/{first['id']}")
     for url in urls:
         text = client.get(url).content.decode()
         assert resident.full_name not in text and resident.email not in text
@@ -163,4 +169,7 @@ def test_the_validator_really_rejects_a_bad_service() -> None:
     with pytest.raises(AssertionError):
         validate({"id": "42", "status": "active"}, "compiled/service.json")
     with pytest.raises(AssertionError):
-        validate({"id": "2f1c7a52-9b1e-4f43-a5d8-6c3d0b8e7a10", "name": "x", "status": "open"}, "compiled/service.json")
+        validate(
+            {"id": "2f1c7a52-9b1e-4f43-a5d8-6c3d0b8e7a10", "name": "x", "status": "open"},
+            "compiled/service.json",
+        )

@@ -54,11 +54,19 @@ def test_inactive_offers_do_not_count(service, member_a) -> None:
 
 
 def test_eligibility_explains_each_reason(service) -> None:
-    service.eligibility = {"tenant_of_member": True, "min_age": 18, "employment_statuses": ["employed"]}
-    result = service_eligibility_check(service=service, age=16, employment_status="unemployed", tenant_of_member=False)
+    service.eligibility = {
+        "tenant_of_member": True,
+        "min_age": 18,
+        "employment_statuses": ["employed"],
+    }
+    result = service_eligibility_check(
+        service=service, age=16, employment_status="unemployed", tenant_of_member=False
+    )
     assert not result.eligible
     assert len(result.reasons) == 3
-    ok = service_eligibility_check(service=service, age=18, employment_status="employed", tenant_of_member=True)
+    ok = service_eligibility_check(
+        service=service, age=18, employment_status="employed", tenant_of_member=True
+    )
     assert ok.eligible and ok.reasons == []
 
 
@@ -66,8 +74,16 @@ def test_candidates_are_the_landlord_and_providers_speaking_the_language_in_the_
     service, offers, member_a, member_b
 ) -> None:
     elsewhere = MemberFactory(slug="far-away")
-    OfferFactory(member=elsewhere, service=service, areas=["M14"], languages=["so"], delivery_modes=["in_person"])
-    somali = service_candidate_members(service=service, district="E1", language="so", landlord=member_a)
+    OfferFactory(
+        member=elsewhere,
+        service=service,
+        areas=["M14"],
+        languages=["so"],
+        delivery_modes=["in_person"],
+    )
+    somali = service_candidate_members(
+        service=service, district="E1", language="so", landlord=member_a
+    )
     assert somali == sorted([member_a, member_b], key=lambda m: m.name)
     urdu = service_candidate_members(service=service, district="E1", language="ur", landlord=None)
     assert urdu == [member_a]

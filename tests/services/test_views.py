@@ -27,14 +27,18 @@ def test_a_bad_postcode_filter_says_how_to_fix_it(client: Client, service, offer
     assert "like E1 6AN" in body and "<script>x" not in body
 
 
-def test_the_detail_page_names_who_delivers(client: Client, service, offers, member_a, member_b) -> None:
+def test_the_detail_page_names_who_delivers(
+    client: Client, service, offers, member_a, member_b
+) -> None:
     body = client.get(f"/services/{service.slug}/").content.decode()
     assert member_a.name in body and member_b.name in body
     assert "What kind of work are you looking for?" in body
     assert client.get("/services/nope/").status_code == 404
 
 
-def test_the_eligibility_check_answers_yes_or_no_with_reasons(client: Client, service, offers) -> None:
+def test_the_eligibility_check_answers_yes_or_no_with_reasons(
+    client: Client, service, offers
+) -> None:
     url = f"/services/{service.slug}/eligibility/"
     assert client.get(url).status_code == 200
     no = client.post(url, {"tenant": "no", "age": "12"})
@@ -45,7 +49,9 @@ def test_the_eligibility_check_answers_yes_or_no_with_reasons(client: Client, se
     assert bad.status_code == 400 and "like 34" in bad.content.decode()
 
 
-def test_a_service_lead_adds_and_changes_their_offer(client: Client, service, alice, member_a) -> None:
+def test_a_service_lead_adds_and_changes_their_offer(
+    client: Client, service, alice, member_a
+) -> None:
     client.force_login(alice)
     response = client.post(
         "/services/offers/new/",
@@ -64,7 +70,12 @@ def test_a_service_lead_adds_and_changes_their_offer(client: Client, service, al
     assert offer.areas == ["E1", "E2"] and offer.languages == ["bn", "en"]
     response = client.post(
         f"/services/offers/{offer.pk}/",
-        {"capacity_per_month": "5", "areas_text": "", "languages": ["en"], "delivery_modes": ["online"]},
+        {
+            "capacity_per_month": "5",
+            "areas_text": "",
+            "languages": ["en"],
+            "delivery_modes": ["online"],
+        },
     )
     assert response.status_code == 302
     offer.refresh_from_db()
@@ -75,7 +86,13 @@ def test_a_bad_district_is_refused_with_a_message(client: Client, service, alice
     client.force_login(alice)
     response = client.post(
         "/services/offers/new/",
-        {"service": service.pk, "capacity_per_month": "1", "areas_text": "E1, nowhere", "languages": ["en"], "delivery_modes": ["phone"]},
+        {
+            "service": service.pk,
+            "capacity_per_month": "1",
+            "areas_text": "E1, nowhere",
+            "languages": ["en"],
+            "delivery_modes": ["phone"],
+        },
     )
     assert response.status_code == 400
     assert "NOWHERE is not a postcode district" in response.content.decode()
@@ -92,7 +109,12 @@ def test_it_checks_ownership_charlie_cannot_see_or_edit_member_as_offers(
     assert client.get(f"/services/offers/{offer_a.pk}/").status_code == 404
     response = client.post(
         f"/services/offers/{offer_a.pk}/",
-        {"capacity_per_month": "0", "areas_text": "", "languages": ["en"], "delivery_modes": ["online"]},
+        {
+            "capacity_per_month": "0",
+            "areas_text": "",
+            "languages": ["en"],
+            "delivery_modes": ["online"],
+        },
     )
     assert response.status_code == 404
     offer_a.refresh_from_db()
@@ -105,7 +127,12 @@ def test_it_checks_ownership_charlie_cannot_see_or_edit_member_as_offers(
 
 
 @pytest.mark.ownership(
-    "service_catalogue", "services:detail", "services:eligibility", "applications:start", "applications:step", "applications:confirmation"
+    "service_catalogue",
+    "services:detail",
+    "services:eligibility",
+    "applications:start",
+    "applications:step",
+    "applications:confirmation",
 )
 def test_it_checks_ownership_public_pages_show_no_members_private_data(
     client: Client, service, offers, charlie, resident
@@ -113,7 +140,13 @@ def test_it_checks_ownership_public_pages_show_no_members_private_data(
     """The catalogue and the journey's pages are public and hold no member's records: signed in
     as charlie, they show the directory only, never a resident of member A."""
     client.force_login(charlie)
-    for url in ("/services/", f"/services/{service.slug}/", f"/services/{service.slug}/eligibility/", f"/apply/{service.slug}/", f"/apply/{service.slug}/landlord/"):
+    for url in (
+        "/services/",
+        f"/services/{service.slug}/",
+        f"/services/{service.slug}/eligibility/",
+        f"/apply/{service.slug}/",
+        f"/apply/{service.slug}/landlord/",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert resident.full_name not in response.content.decode()
