@@ -2,7 +2,8 @@
 
 `python manage.py load_scale N` adds N referrals spread over the members and services that
 exist (the demo catalogue is created first when there is none), with about 0.8 residents,
-one application, one routing decision, about 0.3 outcomes and two audit events per referral.
+one application, one contact snapshot, one routing decision, about 0.3 outcomes and two audit
+events per referral.
 Dates fall over the last six financial quarters, statuses follow the lifecycle in realistic
 proportion, and the SLA clocks are filled in UK working days (referrals/sla.py).
 
@@ -52,6 +53,7 @@ from referrals.models import (
     Outcome,
     OutcomeType,
     Referral,
+    ReferralContact,
     ReferralStatus,
     Resident,
     RoutingDecision,
@@ -329,6 +331,7 @@ TARGETS: dict[str, type[models.Model]] = {
     "resident": Resident,
     "application": Application,
     "referral": Referral,
+    "referral_contact": ReferralContact,
     "routing_decision": RoutingDecision,
     "outcome": Outcome,
     "audit": AuditEvent,
@@ -713,6 +716,25 @@ def _derived_inserts(d: _Dialect) -> dict[str, list[tuple[list[_Column], str]]]:
             )
         ],
         "referral": [(direct("referral", skip=("resident_id", "shared_with")), "scale_referral")],
+        # The snapshot of the resident's contact details taken when the referral was sent,
+        # which the provider may read once it has accepted.
+        "referral_contact": [
+            (
+                [
+                    ("member_id", "s.member_id", []),
+                    ("referral_id", "s.id", []),
+                    ("full_name", "r.full_name", []),
+                    ("email", "r.email", []),
+                    ("phone", "r.phone", []),
+                    ("postcode", "r.postcode", []),
+                    ("date_of_birth", d.date("r.date_of_birth"), []),
+                    ("preferred_language", "r.preferred_language", []),
+                    ("contact_method", "r.contact_method", []),
+                    ("created_at", d.ts("s.submitted_at"), []),
+                ],
+                "scale_referral AS s JOIN scale_resident AS r ON r.id = s.resident_id",
+            )
+        ],
         "routing_decision": [
             (
                 [
@@ -899,7 +921,9 @@ class _Writer:
             table = model._meta.db_table
             names = ", ".join(column for column, _, _ in columns)
             values = ", ".join(sql for _, sql, _ in columns)
-            query = f'INSERT INTO "{table}" ({names}) SELECT {values} FROM {source} AS s'  # noqa: S608
+            if " " not in source:
+                source += " AS s"
+            query = f'INSERT INTO "{table}" ({names}) SELECT {values} FROM {source}'  # noqa: S608
             self.cursor.execute(query, [param for _, _, params in columns for param in params])
             inserted += self.cursor.rowcount
             logger.debug("scale: inserted %s in %.2f s", name, clock.perf_counter() - started)

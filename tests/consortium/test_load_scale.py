@@ -21,6 +21,7 @@ from referrals.models import (
     Application,
     Outcome,
     Referral,
+    ReferralContact,
     ReferralStatus,
     Resident,
     RoutingDecision,
@@ -61,6 +62,9 @@ def test_load_scale_adds_rows_in_proportion(catalogue, rebuild_indexes) -> None:
             "resident": Resident.objects.filter(email__endswith="@residents.scale.example").count(),
             "application": Application.objects.filter(reference__startswith="HS-").count(),
             "referral": Referral.objects.filter(reference__startswith="HS-").count(),
+            "referral_contact": ReferralContact.objects.filter(
+                referral__reference__startswith="HS-"
+            ).count(),
             "routing_decision": RoutingDecision.objects.filter(
                 referral__reference__startswith="HS-"
             ).count(),
@@ -69,6 +73,7 @@ def test_load_scale_adds_rows_in_proportion(catalogue, rebuild_indexes) -> None:
         }
     assert counts == result.counts
     assert counts["referral"] == counts["application"] == counts["routing_decision"] == N
+    assert counts["referral_contact"] == N
     assert counts["audit"] == 2 * N
     assert 0.7 * N <= counts["resident"] <= 0.9 * N
     assert 0.1 * N <= counts["outcome"] <= 0.5 * N
@@ -91,6 +96,9 @@ def test_load_scale_rows_hang_together(catalogue) -> None:  # noqa: ANN001
             )
         )
         outcomes = list(Outcome.objects.filter(referral__in=referrals))
+        contacts = {
+            c.referral_id: c for c in ReferralContact.objects.filter(referral__in=referrals)
+        }
     by_id = {r.pk: r for r in referrals}
     for referral in referrals:
         application = applications[referral.application_id]
@@ -100,6 +108,8 @@ def test_load_scale_rows_hang_together(catalogue) -> None:  # noqa: ANN001
         assert referral.reference == application.reference
         assert referral.service_id == application.service_id
         assert decisions[referral.pk] == 1
+        contact = contacts[referral.pk]
+        assert (contact.member_id, contact.email) == (referral.member_id, resident.email)
         assert referral.is_synthetic and resident.is_synthetic
         assert referral.submitted_at.astimezone(LONDON).date() >= first_day
         assert resident.created_at <= referral.submitted_at
@@ -149,11 +159,20 @@ def test_every_loaded_row_is_visible_only_to_its_members(catalogue) -> None:  # 
         application_members = {row[0] for row in cursor.fetchall()}
         cursor.execute("SELECT DISTINCT member_id FROM audit_auditevent")
         audit_members = {row[0] for row in cursor.fetchall()}
+        # A provider reads the contact snapshot only of referrals it accepted.
+        cursor.execute(
+            "SELECT c.member_id, r.provider_id, r.accepted_at IS NOT NULL, r.status"
+            " FROM referrals_referralcontact c JOIN referrals_referral r ON r.id = c.referral_id"
+        )
+        contacts = cursor.fetchall()
     assert all(member_a in (m, p) for _, m, p in seen)
     assert {pk for pk, _, _ in seen} >= mine
     assert not {pk for pk, _, _ in seen} & theirs
     assert resident_members == application_members == {member_a}
     assert audit_members <= {member_a}
+    assert contacts
+    for owner, provider, accepted, status in contacts:
+        assert owner == member_a or (provider == member_a and accepted and status != "withdrawn")
 
 
 @pytest.mark.postgres
