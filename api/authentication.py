@@ -12,7 +12,6 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from api.services import api_token_authenticate
-from members.scoping import user_scope
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -30,10 +29,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("The token is not valid.") from None
-        # The token table is not member-owned; the user scope only lets row-level security show
-        # the caller's own rows while their account is read.
-        with user_scope(None):
-            token = api_token_authenticate(raw)
+        # Neither the token table nor the user table is member-owned: no scope is needed here.
+        token = api_token_authenticate(raw)
         if token is None:
             raise exceptions.AuthenticationFailed(
                 "The token is not valid, has expired or was revoked."

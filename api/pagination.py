@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.pagination import Cursor, CursorPagination
 
@@ -21,6 +22,13 @@ class ApiCursorPagination(CursorPagination):
             return super().decode_cursor(request)
         except exceptions.NotFound:
             # A damaged or made-up cursor is bad input, not a missing page.
+            raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]}) from None
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (DjangoValidationError, ValueError, TypeError):
+            # A well-formed cursor whose position does not fit the ordering field.
             raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]}) from None
 
     def get_page_size(self, request: Any) -> int:

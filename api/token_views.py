@@ -35,7 +35,7 @@ View = Callable[..., HttpResponse]
 
 
 def session_passed_mfa(request: HttpRequest) -> bool:
-    records = get_authentication_records(request, request.user)  # type: ignore[arg-type]
+    records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from referrals.models import Referral, ReferralStatus
 from learning.models import Booking
+from referrals.models import Referral, ReferralStatus
 from tests.api.conftest import World, error_of, read_as, rows_as
 
 pytestmark = pytest.mark.django_db
