@@ -3,10 +3,9 @@ services as the pages, with domain errors as HTTP errors in the one format."""
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from typing import Any
-
-import base64
 
 import pytest
 from django.db import connection
@@ -15,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from referrals.models import Outcome, Referral, ReferralStatus
+from referrals.models import Outcome, Referral
 from tests.api.conftest import World, error_of, read_as, referral_make, rows_as
 
 pytestmark = pytest.mark.django_db
@@ -95,8 +94,8 @@ def test_list_queries_do_not_grow_with_page_size_or_data(cast: Any, world: World
 def test_the_provider_sees_contact_details_only_after_accepting(
     cast: Any, world: World, api: Any
 ) -> None:
-    from referrals.services import referral_snapshot_contact
     from members.scoping import member_scope
+    from referrals.services import referral_snapshot_contact
 
     with member_scope(world.member_a.pk):
         referral_snapshot_contact(referral=Referral.objects.get(pk=world.referral.pk))
