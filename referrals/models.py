@@ -225,6 +225,43 @@ class Referral(MemberOwnedModel):
             models.Index(
                 fields=["member", "status", "-submitted_at"], name="referral_outgoing_status"
             ),
+            # The inbox's default lists (open work, newest first): read in index order and
+            # stopped after a page, however many referrals a member has (selectors.INBOX_OPEN,
+            # selectors.OUTGOING_OPEN must match these conditions for the planner to use them).
+            models.Index(
+                fields=["provider", "-submitted_at", "-id"],
+                name="referral_inbox_open",
+                condition=models.Q(
+                    status__in=["routed", "accepted", "in_progress", "outcome_recorded"]
+                ),
+            ),
+            # The overdue tab and the SLA sweep: only referrals whose clock is running.
+            models.Index(
+                fields=["provider", "sla_accept_due"],
+                name="referral_accept_clock",
+                condition=models.Q(status="routed"),
+            ),
+            models.Index(
+                fields=["provider", "sla_first_contact_due"],
+                name="referral_contact_clock",
+                condition=models.Q(
+                    status__in=["accepted", "in_progress"], first_contact_at__isnull=True
+                ),
+            ),
+            models.Index(
+                fields=["member", "-submitted_at", "-id"],
+                name="referral_outgoing_open",
+                condition=models.Q(
+                    status__in=[
+                        "submitted",
+                        "routed",
+                        "declined",
+                        "accepted",
+                        "in_progress",
+                        "outcome_recorded",
+                    ]
+                ),
+            ),
             models.Index(fields=["provider", "updated_at"], name="referral_provider_since"),
             models.Index(fields=["member", "updated_at"], name="referral_member_since"),
             models.Index(fields=["member", "service", "submitted_at"], name="referral_reporting"),

@@ -70,21 +70,18 @@ def staff_view(perm: Perm) -> Callable[[View], View]:
 
 # --- the inbox -----------------------------------------------------------------------------------
 
-COUNT_CAP = 10_000
-
 
 class CappedPaginator(Paginator):
-    """Counts up to COUNT_CAP rows, not the whole list: a member with 80,000 closed referrals
-    does not pay for counting them on every page. Past the cap the page says "10,000+"."""
+    """Counts up to selectors.COUNT_CAP rows, not the whole list: a member with 80,000 referrals
+    does not pay for counting them on every page. Past the cap the page says so."""
 
     @cached_property
     def count(self) -> int:
-        limited = self.object_list.order_by().values("pk")[: COUNT_CAP + 1]  # type: ignore[union-attr]
-        return int(limited.count())
+        return selectors.capped_count(self.object_list)  # type: ignore[arg-type]
 
     @property
     def is_capped(self) -> bool:
-        return self.count > COUNT_CAP
+        return self.count > selectors.COUNT_CAP
 
 
 @require_GET
@@ -128,6 +125,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             (Tab.OVERDUE, _("Overdue")),
         ],
         "counts": selectors.inbox_counts(actor=actor, now=now),
+        "count_cap": selectors.COUNT_CAP,
         "filter": filterset,
         "page": page,
         "rows": rows,
