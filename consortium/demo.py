@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from learning.demo import seed_learning_demo
 from members.models import (
     ConsortiumRole,
     ConsortiumRoleAssignment,
@@ -30,6 +31,7 @@ from members.models import (
     MembershipRole,
 )
 from members.scoping import consortium_scope
+from procurement.demo import seed_procurement_demo
 from referrals.models import (
     Application,
     LawfulBasis,
@@ -545,4 +547,7 @@ def seed_demo() -> SeedResult:
         _seed_offers(rng, members, services)
         caseworkers = _seed_staff(members, result)
         _seed_referrals(rng, members, services, caseworkers, result)
+        # Each capability seeds its own synthetic demo data; each is idempotent.
+        seed_procurement_demo(rng)
+        seed_learning_demo(rng)
     return result
