@@ -164,7 +164,7 @@ def _run(ctx: BenchContext, targets: dict[str, Any]) -> list[Result]:
             target_value=TARGET_REFERRALS_PER_SECOND,
         ),
         Result(
-            name="load_scale rows per second (all six tables)",
+            name="load_scale rows per second (all loaded tables)",
             value=load_rows_per_second,
             unit="rows/s",
             baseline=copy_rows_per_second,

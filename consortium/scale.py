@@ -1049,7 +1049,7 @@ def load_scale(
     outcomes and audit events) in one transaction: all of them, or nothing.
 
     `rebuild_indexes` (PostgreSQL, table owner only): drop the foreign keys and non-unique
-    indexes of the six tables for the load and rebuild them at the end, in the same
+    indexes of the loaded tables for the load and rebuild them at the end, in the same
     transaction. Faster for a big load, but the tables are locked for the whole load: never
     against a portal in use. None (the default): when connected as the owner and the load at
     least doubles the referrals table (rebuilding costs the whole table, not only the new

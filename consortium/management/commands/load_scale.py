@@ -12,6 +12,7 @@ from consortium.scale import CHUNK, DEFAULT_SEED, ScaleLoadError, load_scale
 class Command(BaseCommand):
     help = (
         "Add N synthetic referrals for benchmarks, with about 0.8 residents, one application, "
+        "one contact snapshot, "
         "one routing decision, 0.3 outcomes and two audit events per referral, spread over the "
         "existing members and services (the demo catalogue is created first if there is none) "
         "and the last six financial quarters. Each run ADDS N more: scale rows have references "
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             help="Connect as the application role and keep every index and foreign key in "
             "place while loading: slower, but the portal stays usable. By default, when "
             "DATABASE_OWNER_URL is set, the load runs as the owner and drops the foreign keys "
-            "and non-unique indexes of the six tables for the load, rebuilding them at the end "
+            "and non-unique indexes of the loaded tables for the load, rebuilding them at the end "
             "(same transaction; the tables are locked meanwhile).",
         )
         parser.add_argument(
