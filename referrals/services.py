@@ -177,6 +177,9 @@ def referral_snapshot_contact(*, referral: Referral) -> ReferralContact:
         return existing
     application = Application.objects.get(pk=referral.application_id)
     resident = Resident.objects.get(pk=application.resident_id)
+    if referral.resident_user_id is None and resident.user_id is not None:
+        # The resident signed up after applying: let them see the referral too.
+        referral.resident_user_id = resident.user_id
     if not referral.accessibility_needs and application.accessibility_needs:
         referral.accessibility_needs = application.accessibility_needs[:500]
     return ReferralContact.objects.create(

@@ -354,3 +354,18 @@ def test_every_state_has_its_transitions_stated() -> None:
     assert ALLOWED_TRANSITIONS[S.CLOSED] == frozenset()
     assert S.CLOSED in ALLOWED_TRANSITIONS[S.OUTCOME_RECORDED]
     assert S.CLOSED not in ALLOWED_TRANSITIONS[S.IN_PROGRESS]  # closing needs an outcome
+
+
+def test_a_resident_who_signs_up_after_applying_sees_the_referral_once_routed(
+    member_a: Any, service: Any, offers: Any, resident_user: Any
+) -> None:
+    from referrals.models import Resident
+    from tests.factories import ResidentFactory
+
+    resident = ResidentFactory(member=member_a)
+    referral = make_referral(member_a, service, [member_a], application={"resident": resident})
+    assert fresh(referral).resident_user_id is None
+    with member_scope(member_a.pk):
+        Resident.objects.filter(pk=resident.pk).update(user=resident_user)
+    route(referral)
+    assert fresh(referral).resident_user_id == resident_user.pk
