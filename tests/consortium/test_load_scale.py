@@ -15,7 +15,13 @@ from django.test import override_settings
 
 from audit.models import AuditEvent
 from consortium.periods import LONDON, current_quarter
-from consortium.scale import REFERENCE_PREFIX, ScaleLoadError, load_scale, reference_for
+from consortium.scale import (
+    REFERENCE_PREFIX,
+    TARGETS,
+    ScaleLoadError,
+    load_scale,
+    reference_for,
+)
 from members.scoping import consortium_scope, member_scope
 from referrals.models import (
     Application,
@@ -51,12 +57,29 @@ def _scale_referrals() -> list[Referral]:
         return list(Referral.objects.filter(reference__startswith=REFERENCE_PREFIX))
 
 
+def _schema() -> set[tuple[str, str, bool]]:
+    """The indexes and foreign keys of the loaded tables, with whether each FK is validated."""
+    tables = [model._meta.db_table for model in TARGETS.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid), true FROM pg_index"
+            " WHERE indrelid = ANY(%s::regclass[])"
+            " UNION ALL SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+            [tables, tables],
+        )
+        return set(cursor.fetchall())
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("rebuild_indexes", [False, True], ids=["online", "rebuild-indexes"])
 def test_load_scale_adds_rows_in_proportion(catalogue, rebuild_indexes) -> None:  # noqa: ANN001
+    schema_before = _schema()
     result = load_scale(N, chunk=200, analyze=False, rebuild_indexes=rebuild_indexes)
 
     assert result.rebuilt_indexes is rebuild_indexes
+    # Every index and foreign key is back, exactly as it was (and validated: see _schema).
+    assert _schema() == schema_before
     with consortium_scope(reason="test"):
         counts = {
             "resident": Resident.objects.filter(email__endswith="@residents.scale.example").count(),
