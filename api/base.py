@@ -14,7 +14,7 @@ lookup and the permission check, so an endpoint cannot forget any of them.
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
@@ -142,6 +142,11 @@ class ScopedViewSet(viewsets.GenericViewSet):
         """Consortium-wide work for the rest of this request (audited with the reason). Only
         for actions whose permission is a consortium role's."""
         self._scope.enter_context(consortium_scope(reason=reason, user_id=self.actor.user_id))
+
+    def dangerously_enter_scope(self, scope: AbstractContextManager[Any]) -> None:
+        """Another scope for the rest of this request, decided by an app's own selector (e.g.
+        reports_scope, which is a consortium scope for consortium-wide readers)."""
+        self._scope.enter_context(scope)
 
     def member_required(self, action: str) -> bool:
         return action not in self.actions_without_member and action not in (

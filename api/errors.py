@@ -21,8 +21,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from api.services import TokenError
+from learning.services import LearningError
 from procurement.services import ProcurementError
 from referrals.services import AlreadyTaken, InvalidInput, InvalidTransition, NotAllowed
+from reports.services import ReportError
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ DOMAIN_ERRORS: list[tuple[type[Exception], int, str]] = [
     (NotAllowed, status.HTTP_403_FORBIDDEN, "not_allowed"),
     (ProcurementError, status.HTTP_409_CONFLICT, "procurement_rule"),
     (TokenError, status.HTTP_400_BAD_REQUEST, "invalid_input"),
+    (LearningError, status.HTTP_409_CONFLICT, "learning_rule"),
+    (ReportError, status.HTTP_409_CONFLICT, "report_rule"),
 ]
 
 

@@ -10,7 +10,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import SimpleRouter
 
-from api import applications, token_views, views
+from api import applications, reports, token_views, views
 
 app_name = "api"
 
@@ -27,6 +27,7 @@ router.register("courses", views.CourseViewSet, basename="course")
 router.register("bookings", views.BookingViewSet, basename="booking")
 router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
 router.register("applications", applications.ApplicationViewSet, basename="application")
+router.register("reports", reports.ReportViewSet, basename="report")
 
 # Swagger UI and ReDoc come from drf-spectacular-sidecar, served by the portal itself. They style
 # their own markup at run time (inline styles) and ReDoc runs its search in a blob: worker, so
