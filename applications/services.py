@@ -347,3 +347,9 @@ def _link_resident_account(*, application_id: int) -> None:
         )
         resident.user = user
         resident.save(update_fields=["user"])
+
+
+def status_codes_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete status-check codes long past their expiry (run inside a consortium scope)."""
+    deleted, _ = StatusCheckCode.objects.filter(expires_at__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -177,3 +177,19 @@ def test_a_signed_in_resident_withdraws_from_mine(
     assert client.post("/apply/mine/", {"reference": own.reference}).status_code == 302
     with member_scope(member_a.pk):
         assert Application.objects.get(pk=own.pk).withdrawn_at is not None
+
+
+def test_old_codes_are_purged_and_fresh_ones_kept(referral) -> None:
+    from applications.tasks import purge_status_codes
+
+    status_code_issue(reference=referral.reference)
+    status_code_issue(reference=referral.reference)
+    with member_scope(referral.member_id):
+        first = StatusCheckCode.objects.order_by("pk").first()
+        assert first is not None
+        StatusCheckCode.objects.filter(pk=first.pk).update(
+            expires_at=timezone.now() - timedelta(days=2)
+        )
+    assert purge_status_codes.apply().get() == 1
+    with member_scope(referral.member_id):
+        assert StatusCheckCode.objects.count() == 1
