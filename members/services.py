@@ -237,9 +237,13 @@ def invitation_find_open(*, token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def invitation_accept(*, invitation_id: int, user: User) -> Invitation:
+def invitation_accept(*, invitation_id: int, user: User, reactivate: bool = False) -> Invitation:
     """Give the invited roles to the person who opened the link and signed in (or signed up)
-    with the invited address. The address is then verified: the link proved they receive it."""
+    with the invited address. The address is then verified: the link proved they receive it.
+
+    `reactivate` is for a leaver coming back, whose account was switched off: the link proves
+    they hold the address, as a password reset link would, and they still sign in with their
+    password (or reset it) and their second factor."""
     with consortium_scope(reason="accept invitation", user_id=user.pk):
         invitation = Invitation.objects.select_for_update().filter(pk=invitation_id).first()
         if invitation is None or not invitation.is_open:
@@ -250,6 +254,11 @@ def invitation_accept(*, invitation_id: int, user: User) -> Invitation:
             raise InvitationError(
                 _("This invitation was sent to another email address."), "wrong_user"
             )
+        if not user.is_active:
+            if not reactivate:
+                raise InvitationError(_("This account has been deactivated."), "inactive")
+            user.is_active = True
+            user.save(update_fields=["is_active"])
         if invitation.member_roles:
             _membership_for_invitation(invitation, user)
         for role in invitation.consortium_roles:

@@ -316,9 +316,28 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             {"invitation": invitation, "error": error},
             status=400 if error else 200,
         )
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if existing is not None and not existing.is_active:
+        # A leaver invited back. Accepting changes state, so it takes a POST (mail scanners
+        # open links with GET); then they sign in as before.
+        if request.method == "POST":
+            try:
+                invitation_accept(invitation_id=invitation.pk, user=existing, reactivate=True)
+            except InvitationError as exc:
+                return render(
+                    request,
+                    "members/invitation_accept.html",
+                    {"invitation": invitation, "error": exc.message},
+                    status=400,
+                )
+            messages.success(
+                request, _("Welcome back. Sign in with your password, or reset it if you forgot.")
+            )
+            return redirect("account_login")
+        return render(request, "members/invitation_accept.html", {"invitation": invitation})
     if request.method == "POST":
         return redirect(request.path)
-    if User.objects.filter(email__iexact=invitation.email, is_active=True).exists():
+    if existing is not None:
         # They already have an account: sign in (with MFA if they have it), then confirm here.
         query = urlencode({"next": request.path})
         return HttpResponseRedirect(f"{reverse('account_login')}?{query}")

@@ -348,8 +348,18 @@ def test_another_members_admin_cannot_deactivate(charlie, alice):
 
 def test_a_leaver_invited_back_gets_only_the_new_roles(bob, alice):
     membership_deactivate(actor=actor_of(bob), membership=alice.membership)
-    User.objects.filter(pk=alice.pk).update(is_active=True)  # re-enabled to sign in again
     invitation = invitation_create(actor=actor_of(bob), email=alice.email, member_roles=["board"])
     alice.refresh_from_db()
-    invitation_accept(invitation_id=invitation.pk, user=alice)
+    invitation_accept(invitation_id=invitation.pk, user=alice, reactivate=True)
+    alice.refresh_from_db()
+    assert alice.is_active
     assert actor_of(alice).member_roles == {"board"}
+
+
+def test_a_deactivated_account_is_not_reactivated_without_saying_so(bob, alice):
+    membership_deactivate(actor=actor_of(bob), membership=alice.membership)
+    invitation = invitation_create(actor=actor_of(bob), email=alice.email, member_roles=["board"])
+    alice.refresh_from_db()
+    with pytest.raises(InvitationError) as exc:
+        invitation_accept(invitation_id=invitation.pk, user=alice)
+    assert exc.value.code == "inactive"

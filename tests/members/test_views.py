@@ -369,3 +369,21 @@ def test_it_checks_ownership_consortium_invitations(client, charlie, member_a):
 def test_forged_membership_id_in_the_url_is_404_not_500(client, bob):
     client.force_login(bob)
     assert client.get("/members/staff/999999999/").status_code == 404
+
+
+def test_a_leaver_invited_back_accepts_with_a_post_then_signs_in(client, bob, alice):
+    from members.services import membership_deactivate
+
+    membership_deactivate(actor=actor_of(bob), membership=alice.membership)
+    invitation = invitation_create(actor=actor_of(bob), email=alice.email, member_roles=["board"])
+    url = reverse("members:invitation_accept", args=[invitation_token(invitation)])
+    # Opening the link changes nothing (mail scanners follow links).
+    assert client.get(url).status_code == 200
+    alice.refresh_from_db()
+    assert not alice.is_active
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login")
+    alice.refresh_from_db()
+    assert alice.is_active
+    assert actor_of(alice).member_roles == {"board"}
