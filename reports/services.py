@@ -256,10 +256,14 @@ def report_generate_and_publish(
     return report_publish(report=report, actor=actor)
 
 
-def report_record_download(*, report_file: ReportFile, actor_id: int | None) -> None:
+def report_record_download(
+    *, report_file: ReportFile, actor_id: int | None, actor_member_id: int | None
+) -> None:
+    # A consortium report downloaded by a member's board is logged against that member (the
+    # member scope may only write its own audit rows).
     audit_record(
         actor_id=actor_id,
-        member_id=report_file.member_id,
+        member_id=report_file.member_id or actor_member_id,
         action=AuditAction.EXPORT,
         object_type="report_file",
         object_id=report_file.pk,

@@ -53,7 +53,9 @@ def download(request: HttpRequest, report_id: int, fmt: str) -> FileResponse:
     actor = request.actor  # type: ignore[attr-defined]
     with selectors.reports_scope(actor, "report download"):
         report_file = selectors.access_report_file(actor, report_id, fmt)
-        report_record_download(report_file=report_file, actor_id=actor.user_id)
+        report_record_download(
+            report_file=report_file, actor_id=actor.user_id, actor_member_id=actor.member_id
+        )
         report = report_file.report
         filename = f"vfm-report-{report.pk}-v{report.version}.{report_file.format}"
     response = FileResponse(
