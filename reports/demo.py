@@ -48,8 +48,12 @@ def seed_reports_setup(rng: random.Random, quarters: list[Quarter]) -> None:
     for key, green, amber, direction in DEMO_TARGETS:
         Target.objects.update_or_create(
             figure_key=key,
-            defaults={"green": green, "amber": amber, "direction": direction,
-                      "note": "Demo target"},
+            defaults={
+                "green": green,
+                "amber": amber,
+                "direction": direction,
+                "note": "Demo target",
+            },
         )
     for member in Member.objects.order_by("pk"):
         with member_scope(member.pk):
@@ -84,7 +88,7 @@ def seed_reports_setup(rng: random.Random, quarters: list[Quarter]) -> None:
 
 def seed_reports_demo(rng: random.Random | None = None, *, quarters: int = 4) -> int:
     """Publish the last `quarters` completed quarters for the consortium and every member."""
-    rng = rng or random.Random(7)
+    rng = rng or random.Random(7)  # noqa: S311 - demo data, not secrets
     past = last_completed_quarter().last(quarters + 4)
     seed_reports_setup(rng, past)
     published = 0

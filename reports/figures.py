@@ -581,7 +581,10 @@ def _equality_figure(ctx: FigureContext, *, outcomes_only: bool) -> FigureData:
     counts = dict(
         qs.annotate(
             group=Case(
-                *[When(ethnicity__in=codes, then=Value(str(name))) for name, codes in ETHNICITY_GROUPS],
+                *[
+                    When(ethnicity__in=codes, then=Value(str(name)))
+                    for name, codes in ETHNICITY_GROUPS
+                ],
                 default=Value("Not answered"),
             )
         )
@@ -642,4 +645,3 @@ def periods_for(start: date, end: date) -> list[Period]:
     if quarter.start == start and quarter.end == end:
         return [Period.of(q) for q in quarter.last(5)]
     return [Period(f"{start:%d %b %Y} to {end:%d %b %Y}", start, end)]
-

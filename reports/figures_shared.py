@@ -144,8 +144,12 @@ def learning_recharges(ctx: FigureContext) -> FigureData:
     return FigureData(
         columns=["Paid (GBP)", "Received (GBP)", "Net (GBP)"],
         rows=[
-            Row(b["short_name"], [_money(b["paid"]), _money(b["received"]), _money(b["net"])],
-                Unit.GBP, False)
+            Row(
+                b["short_name"],
+                [_money(b["paid"]), _money(b["received"]), _money(b["net"])],
+                Unit.GBP,
+                False,
+            )
             for b in current
         ],
         trend=trend,

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from consortium.periods import Quarter, current_quarter
+from consortium.periods import LONDON, Quarter, current_quarter
 from members.models import Member
 
 
@@ -29,13 +29,15 @@ class GenerateDraftForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         members = Member.objects.order_by("name").values_list("pk", "name")
-        self.fields["scope"].choices = [("consortium", _("The consortium"))] + [
+        scope_choices = [("consortium", _("The consortium"))] + [
             (str(pk), name) for pk, name in members
         ]
-        self.fields["quarter"].choices = [("", _("Choose dates instead"))] + quarter_choices()
+        self.fields["scope"].choices = scope_choices  # type: ignore[attr-defined]
+        quarters = [("", _("Choose dates instead")), *quarter_choices()]
+        self.fields["quarter"].choices = quarters  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         quarter, start, end = data.get("quarter"), data.get("start"), data.get("end")
         if quarter:
             q = Quarter.from_key(quarter)
@@ -43,7 +45,7 @@ class GenerateDraftForm(forms.Form):
         elif start and end:
             if end < start:
                 self.add_error("end", _("The end date must be on or after the start date."))
-            elif end > date.today():
+            elif end > datetime.now(LONDON).date():
                 self.add_error("end", _("The period cannot end in the future."))
             elif (end - start).days > 366 * 2:
                 self.add_error("end", _("A draft covers at most two years."))

@@ -10,7 +10,7 @@ the PDF, the CSV and the XLSX pick it up.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -55,7 +55,7 @@ class FigureContext:
 @dataclass
 class Row:
     label: str
-    values: list[int | Decimal | float | None]
+    values: Sequence[int | Decimal | float | None]
     unit: Unit = Unit.COUNT
     # Counts of people are suppressed; money, hours and percentages are not (a rate whose
     # denominator is under 5 is blanked by the figure itself).
@@ -67,7 +67,7 @@ class FigureData:
     columns: list[str]
     rows: list[Row]
     # The headline value for each period (oldest first): the trend line and the RAG value.
-    trend: list[int | Decimal | float | None]
+    trend: Sequence[int | Decimal | float | None]
     # Append a total row (per column) / total column (per row), computed from the people counts
     # in reports/suppression.py, which also suppresses whatever a total would reveal.
     has_total_row: bool = False

@@ -57,17 +57,28 @@ def suppress_figure(data: FigureData) -> list[dict[str, Any]]:
             labels.append(data.total_label)
         for label, cells in zip(labels, grid, strict=True):
             rows.append(
-                {"label": label, "unit": Unit.COUNT, "people": True, "values": cells,
-                 "is_total": label == data.total_label and data.has_total_row}
+                {
+                    "label": label,
+                    "unit": Unit.COUNT,
+                    "people": True,
+                    "values": cells,
+                    "is_total": label == data.total_label and data.has_total_row,
+                }
             )
         return rows
     for row in data.rows:
         values = [
-            suppress_value(int(v)) if row.people and v is not None else _json(v)
-            for v in row.values
+            suppress_value(int(v)) if row.people and v is not None else _json(v) for v in row.values
         ]
-        rows.append({"label": row.label, "unit": row.unit, "people": row.people,
-                     "values": values, "is_total": False})
+        rows.append(
+            {
+                "label": row.label,
+                "unit": row.unit,
+                "people": row.people,
+                "values": values,
+                "is_total": False,
+            }
+        )
     return rows
 
 

@@ -112,9 +112,7 @@ def deduce(
     return bounds
 
 
-def _hide_next(
-    grid: list[list[int]], line: Line, hidden: dict[tuple[int, int], str]
-) -> bool:
+def _hide_next(grid: list[list[int]], line: Line, hidden: dict[tuple[int, int], str]) -> bool:
     """Hide the smallest shown non-zero part of the line (or, failing that, its total)."""
     candidates = [p for p in line.parts if p not in hidden and grid[p[0]][p[1]] > 0]
     if candidates:
@@ -150,10 +148,9 @@ def suppress_grid(
             if lo != hi:
                 continue
             for line in lines:
-                if cell in line.parts or cell == line.total:
-                    if _hide_next(grid, line, hidden):
-                        changed = True
-                        break
+                if (cell in line.parts or cell == line.total) and _hide_next(grid, line, hidden):
+                    changed = True
+                    break
             if changed:
                 break
         if not changed:

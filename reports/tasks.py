@@ -6,9 +6,9 @@ transaction, so a retry after a crash produces exactly one report."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 
-from consortium.periods import Quarter, last_completed_quarter
+from consortium.periods import LONDON, Quarter, last_completed_quarter
 from members.models import Member
 from members.task_scope import consortium_task
 from referrals.sla import is_working_day
@@ -31,7 +31,9 @@ def first_working_day_after(quarter: Quarter) -> date:
 @consortium_task("reports.generate_quarterly")
 def generate_quarterly(*, quarter: str, member_id: int | None = None) -> int:
     """Generate and publish one quarterly report (consortium when member_id is None)."""
-    report = report_generate_and_publish(scope_member_id=member_id, quarter=Quarter.from_key(quarter))
+    report = report_generate_and_publish(
+        scope_member_id=member_id, quarter=Quarter.from_key(quarter)
+    )
     return report.pk
 
 
@@ -52,7 +54,7 @@ def _missing(quarter: Quarter) -> list[int | None]:
 def quarter_end(*, today: str | None = None) -> int:
     """Run daily by beat; acts on the first working day after a quarter ends (a bank holiday
     on 1 April or a weekend moves it on), queueing one report per scope."""
-    day = date.fromisoformat(today) if today else date.today()
+    day = date.fromisoformat(today) if today else datetime.now(LONDON).date()
     quarter = last_completed_quarter(day)
     if day != first_working_day_after(quarter):
         return 0
@@ -63,7 +65,7 @@ def quarter_end(*, today: str | None = None) -> int:
 def catch_up(*, today: str | None = None) -> int:
     """Daily: queue any quarterly report missing for the last few completed quarters (the
     quarter-end run failed, a member joined, a worker died and its message was lost)."""
-    day = date.fromisoformat(today) if today else date.today()
+    day = date.fromisoformat(today) if today else datetime.now(LONDON).date()
     latest = last_completed_quarter(day)
     if day < first_working_day_after(latest):
         latest = latest.previous()

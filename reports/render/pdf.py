@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 
 NOTO = Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
 FONT_FAMILY = "Noto Sans" if NOTO.exists() else "DejaVu Sans"
-RAG_LABELS = {"green": "On target", "amber": "Near target", "red": "Off target", "none": "No target"}
+RAG_LABELS = {
+    "green": "On target",
+    "amber": "Near target",
+    "red": "Off target",
+    "none": "No target",
+}
 
 
 def _figure_context(fig: dict[str, Any]) -> dict[str, Any]:
@@ -80,4 +85,4 @@ def render_pdf(report: Report) -> bytes:
     from weasyprint import HTML
 
     html = board_pack_html(report)
-    return HTML(string=html, base_url=None).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, base_url=None).write_pdf()

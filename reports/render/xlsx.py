@@ -56,9 +56,15 @@ def render_xlsx(report: Report) -> bytes:
     summary.title = "Summary"
     summary["A1"] = report.title
     summary["A1"].font = TITLE_FONT
-    summary["A2"] = f"Period {snap['period']['start']} to {snap['period']['end']}; version {report.version}"
-    summary["A3"] = 'Counts of people under 5 are shown as "<5"; "[c]" hides a cell a total would reveal.'
-    _header(summary, 5, ["Section", "Figure", "Headline", "This period", "Status", "Target (green)"])
+    summary["A2"] = (
+        f"Period {snap['period']['start']} to {snap['period']['end']}; version {report.version}"
+    )
+    summary["A3"] = (
+        'Counts of people under 5 are shown as "<5"; "[c]" hides a cell a total would reveal.'
+    )
+    _header(
+        summary, 5, ["Section", "Figure", "Headline", "This period", "Status", "Target (green)"]
+    )
     for i, fig in enumerate(snap["figures"], start=6):
         target = fig["target"]["green"] if fig["target"] else None
         values = [fig["section"], fig["title"], fig["headline"], fig["current"], fig["rag"], target]
@@ -68,8 +74,8 @@ def render_xlsx(report: Report) -> bytes:
             if col in (4, 6) and not isinstance(value, str):
                 cell.number_format = NUMBER_FORMATS.get(fig["unit"], "General")
         summary.cell(row=i, column=5).fill = RAG_FILLS.get(fig["rag"], PatternFill())
-    for col, width in zip("ABCDEF", (24, 36, 44, 14, 10, 14), strict=True):
-        summary.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEF", (24, 36, 44, 14, 10, 14), strict=True):
+        summary.column_dimensions[letter].width = width
     summary.freeze_panes = "A6"
 
     used = {"Summary"}

@@ -27,7 +27,9 @@ def service(db):  # noqa: ANN001, ANN201
 @pytest.fixture
 def make_referral(service):  # noqa: ANN001, ANN201
     def make(member: Any, **fields: Any) -> Referral:
-        return ReferralFactory(member=member, service=service, application__service=service, **fields)
+        return ReferralFactory(
+            member=member, service=service, application__service=service, **fields
+        )
 
     return make
 

@@ -44,12 +44,19 @@ def test_funnel_counts_each_stage_and_respects_the_london_quarter_boundary(
     make_referral(member_a, submitted_at=at(2026, 3, 31, 23, 30))
     make_referral(member_a, submitted_at=at(2026, 4, 1, 0, 30))
     make_referral(
-        member_a, submitted_at=at(2026, 4, 2), routed_at=at(2026, 4, 2), provider=member_b,
+        member_a,
+        submitted_at=at(2026, 4, 2),
+        routed_at=at(2026, 4, 2),
+        provider=member_b,
         accepted_at=at(2026, 4, 3),
     )
     declined = make_referral(
-        member_a, submitted_at=at(2026, 4, 5), declined_at=at(2026, 4, 6), decline_count=1,
-        routed_at=at(2026, 4, 7), provider=member_b,
+        member_a,
+        submitted_at=at(2026, 4, 5),
+        declined_at=at(2026, 4, 6),
+        decline_count=1,
+        routed_at=at(2026, 4, 7),
+        provider=member_b,
     )
     unrouted = make_referral(member_a, submitted_at=at(2026, 5, 1), withdrawn_at=at(2026, 5, 2))
     with member_scope(member_a.pk):
@@ -77,7 +84,10 @@ def test_time_to_accept_median_and_90th_percentile_with_percentile_cont(
     routed = at(2026, 4, 14, 9)
     for hours in (1, 2, 3, 4, 10):
         make_referral(
-            member_a, provider=member_b, submitted_at=routed, routed_at=routed,
+            member_a,
+            provider=member_b,
+            submitted_at=routed,
+            routed_at=routed,
             accepted_at=routed + timedelta(hours=hours),
         )
     data = time_to_accept(ctx(member_b.pk))
@@ -96,7 +106,10 @@ def test_sla_compliance_counts_deadlines_in_the_period(
     due = at(2026, 5, 5, 17, 30)
     for i in range(8):
         make_referral(
-            member_a, provider=member_b, routed_at=at(2026, 5, 1), sla_accept_due=due,
+            member_a,
+            provider=member_b,
+            routed_at=at(2026, 5, 1),
+            sla_accept_due=due,
             accepted_at=due - timedelta(hours=1) if i < 6 else due + timedelta(hours=3),
         )
     make_referral(member_a, provider=member_b, sla_accept_due=due)  # never accepted
@@ -143,8 +156,9 @@ def test_cost_per_outcome_divides_recorded_costs_by_outcomes_delivered(
     for _ in range(8):
         make_outcome(referral, T.TRAINING_COMPLETED, date(2026, 5, 1))
     with member_scope(member_b.pk):
-        DeliveryCost.objects.create(member=member_b, service=service, period_start=Q1.start,
-                                    amount=Decimal("10000"))
+        DeliveryCost.objects.create(
+            member=member_b, service=service, period_start=Q1.start, amount=Decimal("10000")
+        )
     data = cost_per_outcome(ctx(member_b.pk))
     assert row(data, "Delivery cost (GBP)") == [None, Decimal("10000")]
     assert row(data, "Cost per outcome (GBP)") == [None, Decimal("1250.00")]
@@ -162,10 +176,20 @@ def test_social_value_counts_only_sustained_outcomes_and_applies_deadweight(
         make_outcome(referral, T.JOB_STARTED, date(2026, 5, 1))  # a start: never valued
     with member_scope(member_a.pk):
         table = SocialValueTable.objects.create(member=member_a, name="Ours", source_note="x")
-        SocialValueRate.objects.create(member=member_a, table=table, outcome_type=T.JOB_SUSTAINED_26,
-                                       value_gbp=Decimal("1000"), deadweight_pct=Decimal("20"))
-        SocialValueRate.objects.create(member=member_a, table=table, outcome_type=T.JOB_STARTED,
-                                       value_gbp=Decimal("999"), deadweight_pct=Decimal("0"))
+        SocialValueRate.objects.create(
+            member=member_a,
+            table=table,
+            outcome_type=T.JOB_SUSTAINED_26,
+            value_gbp=Decimal("1000"),
+            deadweight_pct=Decimal("20"),
+        )
+        SocialValueRate.objects.create(
+            member=member_a,
+            table=table,
+            outcome_type=T.JOB_STARTED,
+            value_gbp=Decimal("999"),
+            deadweight_pct=Decimal("0"),
+        )
     data = social_value(ctx())
     assert data.trend == [Decimal(0), Decimal("4800")]  # 6 x 1000 x (1 - 20%)
 

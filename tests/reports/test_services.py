@@ -27,8 +27,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def five_referrals(member_a, member_b, make_referral):  # noqa: ANN001, ANN201
     for i in range(7):
-        make_referral(member_a, provider=member_b, submitted_at=at(2026, 5, 1 + i),
-                      routed_at=at(2026, 5, 1 + i), accepted_at=at(2026, 5, 2 + i))
+        make_referral(
+            member_a,
+            provider=member_b,
+            submitted_at=at(2026, 5, 1 + i),
+            routed_at=at(2026, 5, 1 + i),
+            accepted_at=at(2026, 5, 2 + i),
+        )
 
 
 def test_generation_needs_an_explicit_consortium_scope(member_a) -> None:
@@ -53,11 +58,23 @@ def test_consortium_report_uniqueness_holds_for_a_null_member(member_a) -> None:
     from django.db import IntegrityError, transaction
 
     with consortium_scope(reason="test"):
-        Report.objects.create(member=None, period_start=Q1.start, period_end=Q1.end,
-                              kind="quarterly", version=1, title="a")
+        Report.objects.create(
+            member=None,
+            period_start=Q1.start,
+            period_end=Q1.end,
+            kind="quarterly",
+            version=1,
+            title="a",
+        )
         with pytest.raises(IntegrityError), transaction.atomic():
-            Report.objects.create(member=None, period_start=Q1.start, period_end=Q1.end,
-                                  kind="quarterly", version=1, title="b")
+            Report.objects.create(
+                member=None,
+                period_start=Q1.start,
+                period_end=Q1.end,
+                kind="quarterly",
+                version=1,
+                title="b",
+            )
 
 
 def test_publishing_freezes_the_report_and_emails_the_board(
@@ -70,7 +87,10 @@ def test_publishing_freezes_the_report_and_emails_the_board(
         assert again.published_at == published.published_at
         messages = OutboxMessage.objects.filter(dedupe_key=f"report_published:{report.pk}")
         assert messages.count() == 1
-        assert messages.get().kwargs == {"kind": "report_published", "ids": {"report_id": report.pk}}
+        assert messages.get().kwargs == {
+            "kind": "report_published",
+            "ids": {"report_id": report.pk},
+        }
         from reports.emails import report_published
 
         content = report_published(report_id=report.pk)
@@ -104,9 +124,15 @@ def test_beat_acts_on_the_first_working_day_after_the_quarter(member_a) -> None:
     queued = quarter_end(today="2026-04-01")
     assert queued == 2  # the consortium and member A
     with consortium_scope(reason="test"):
-        keys = set(OutboxMessage.objects.filter(task_name="reports.generate_quarterly")
-                   .values_list("dedupe_key", flat=True))
-    assert keys == {"report:2025Q4:consortium:2026-04-01", f"report:2025Q4:{member_a.pk}:2026-04-01"}
+        keys = set(
+            OutboxMessage.objects.filter(task_name="reports.generate_quarterly").values_list(
+                "dedupe_key", flat=True
+            )
+        )
+    assert keys == {
+        "report:2025Q4:consortium:2026-04-01",
+        f"report:2025Q4:{member_a.pk}:2026-04-01",
+    }
 
 
 def test_catch_up_queues_only_quarters_without_a_published_report(member_a) -> None:

@@ -77,9 +77,7 @@ def _alternative_exists(grid, lines, shown, cell, true_value, cap):  # noqa: ANN
         return any(search({**bounds, pos: (v, v)}) for v in range(lo, hi + 1))
 
     lo, hi = start[cell]
-    return any(
-        search({**start, cell: (v, v)}) for v in range(lo, hi + 1) if v != true_value
-    )
+    return any(search({**start, cell: (v, v)}) for v in range(lo, hi + 1) if v != true_value)
 
 
 @settings(max_examples=150, deadline=None)

@@ -62,7 +62,9 @@ def test_it_checks_ownership_only_the_coordinator_generates_drafts(
     for user in (charlie, board_member):
         client.force_login(user)
         assert client.get(reverse("reports:generate")).status_code == 403
-        response = client.post(reverse("reports:generate"), {"scope": "consortium", "quarter": Q1.key})
+        response = client.post(
+            reverse("reports:generate"), {"scope": "consortium", "quarter": Q1.key}
+        )
         assert response.status_code == 403
     assert not OutboxMessage.objects.filter(task_name="reports.generate_on_demand").exists()
     client.force_login(coordinator)
@@ -101,9 +103,7 @@ def test_member_board_downloads_its_own_and_the_consortium_report(
     assert _download(client, reports["draft"]).status_code == 404
 
 
-def test_consortium_board_sees_every_published_report_but_no_drafts(
-    client, reports
-) -> None:
+def test_consortium_board_sees_every_published_report_but_no_drafts(client, reports) -> None:
     user = UserFactory(email="cboard@consortium.example")
     consortium_role_grant(user, "board")
     client.force_login(user)

@@ -33,10 +33,24 @@ def _worker(started_file: Path, sleep: float, log: Path) -> subprocess.Popen:
     }
     env.pop("DATABASE_OWNER_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tests.reports.celery_kill_app", "worker",
-         "--pool=solo", "--without-heartbeat", "--without-mingle", "--without-gossip",
-         "-l", "info"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tests.reports.celery_kill_app",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "info",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -56,9 +70,7 @@ def _published() -> list[Report]:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_report_is_retried_and_one_report_results(
-    member_a, tmp_path
-) -> None:
+def test_worker_killed_mid_report_is_retried_and_one_report_results(member_a, tmp_path) -> None:
     if not settings.REDIS_URL:
         pytest.fail("This test needs REDIS_URL (a real broker) to run a real worker.")
     from consortium.celery import app
@@ -81,8 +93,11 @@ def test_worker_killed_mid_report_is_retried_and_one_report_results(
     started.unlink()
     second = _worker(started, sleep=0, log=tmp_path / "worker2.log")
     try:
-        _wait(lambda: any(r.status == ReportStatus.PUBLISHED for r in _published()), 240,
-              "the redelivered task to finish")
+        _wait(
+            lambda: any(r.status == ReportStatus.PUBLISHED for r in _published()),
+            240,
+            "the redelivered task to finish",
+        )
     finally:
         second.send_signal(signal.SIGTERM)
         try:
