@@ -499,10 +499,14 @@ def social_value(ctx: FigureContext) -> FigureData:
         rows.append(Row(f"{label}: net value (GBP)", money, unit=Unit.GBP, people=False))
         total = [t + v for t, v in zip(total, money, strict=True)]
     rows.append(Row("Net social value (GBP)", total, unit=Unit.GBP, people=False))
+    # Members that loaded the same table (the demo's) are named together, not twelve times.
+    by_table: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
+    for t in tables_qs.select_related("member").order_by("member__short_name"):
+        by_table[(t.name, t.source_note, t.is_illustrative)].append(t.member.short_name)
     notes = [
-        f"{t.member.short_name}: {t.name}. {t.source_note}"
-        + (" ILLUSTRATIVE VALUES, NOT FOR DECISIONS." if t.is_illustrative else "")
-        for t in tables_qs.select_related("member").order_by("member__short_name")
+        f"{', '.join(names)}: {name}. {source}"
+        + (" ILLUSTRATIVE VALUES, NOT FOR DECISIONS." if illustrative else "")
+        for (name, source, illustrative), names in by_table.items()
     ]
     if not notes:
         notes = ["No social value table has been loaded: no value is claimed."]

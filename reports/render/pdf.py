@@ -55,6 +55,12 @@ def _figure_context(fig: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def css_string(text: str) -> str:
+    """A CSS string literal (for @page content); `<` is escaped so it cannot end the style."""
+    escaped = text.replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ")
+    return f'"{escaped}"'
+
+
 def board_pack_html(report: Report) -> str:
     snap = report.snapshot
     figures = [_figure_context(fig) for fig in snap["figures"]]
@@ -75,6 +81,12 @@ def board_pack_html(report: Report) -> str:
             "figures": figures,
             "rag_counts": counts,
             "font_family": FONT_FAMILY,
+            "footer_css": mark_safe(  # noqa: S308 - escaped for CSS by css_string
+                css_string(
+                    f"{report.scope_label} · {snap['period']['label']}"
+                    + (" · DRAFT" if report.kind == "on_demand" else "")
+                )
+            ),
             "PRIMARY": PRIMARY,
             "SECONDARY": SECONDARY,
         },
