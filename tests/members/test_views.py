@@ -206,6 +206,8 @@ def test_invitation_accepted_end_to_end_then_mfa_set_up(client, bob, member_a):
     client.post(reverse("account_reauthenticate"), {"password": "a long new passphrase"})
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
+    assert "Set up two-step verification" in page.content.decode()
+    assert "Your role needs two-step verification" in page.content.decode()
     secret = page.context["form"].secret
     response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
     assert response.status_code == 302
