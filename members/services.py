@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 INVITATION_VALID_FOR = timedelta(days=14)
+TOKEN_SHAPE = re.compile(r"[0-9a-f]{64}")
 MEMBER_ROLES = frozenset(MemberRole.values)
 CONSORTIUM_ROLES = frozenset(ConsortiumRole.values)
 
@@ -222,7 +224,8 @@ def invitation_find_open(*, token: str) -> Invitation | None:
     The person opening the link has no member scope yet (they may not even have an account), so
     the lookup runs under an audited consortium scope; it finds one row by its token's hash.
     """
-    if not token or len(token) > 128:
+    if not TOKEN_SHAPE.fullmatch(token or ""):
+        # Not a token we could have made: answer without entering (and auditing) a scope.
         return None
     token_hash = invitation_token_hash(token)
     with consortium_scope(reason="accept invitation"):

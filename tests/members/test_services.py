@@ -190,6 +190,16 @@ def test_only_the_hash_of_the_token_is_stored_and_the_token_finds_the_invitation
     assert invitation_find_open(token="") is None
 
 
+def test_a_malformed_token_is_refused_without_entering_the_consortium_scope(db):
+    from audit.models import AuditEvent
+
+    with consortium_scope(reason="test"):
+        before = AuditEvent.objects.count()
+    assert invitation_find_open(token="../../etc/passwd") is None
+    with consortium_scope(reason="test"):
+        assert AuditEvent.objects.count() == before + 1  # only this test's own scope
+
+
 def test_invitation_email_carries_the_link(bob, member_a):
     invitation = invitation_create(
         actor=actor_of(bob), email="x@a.example", member_roles=["caseworker"]
