@@ -11,7 +11,7 @@ entered by each member for itself.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -33,6 +33,10 @@ class ReportStatus(models.TextChoices):
     GENERATING = "generating", _("Being generated")
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
+
+
+class ReportFrozen(RuntimeError):
+    pass
 
 
 class FileFormat(models.TextChoices):
@@ -105,6 +109,14 @@ class Report(MemberOwnedModel):
     @property
     def is_published(self) -> bool:
         return self.status == ReportStatus.PUBLISHED
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Published reports are frozen: a correction is a new version (reports/services.py).
+        if not self._state.adding and (
+            type(self).unscoped_objects.filter(pk=self.pk, status=ReportStatus.PUBLISHED).exists()
+        ):
+            raise ReportFrozen("A published report never changes; publish a correction.")
+        super().save(*args, **kwargs)
 
     @property
     def scope_label(self) -> str:

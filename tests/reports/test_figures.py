@@ -231,3 +231,31 @@ def test_snapshot_suppresses_small_headline_counts_and_stores_the_rag(
     assert funnel["rag"] == "amber"
     assert funnel["trend"]["labels"][-1] == "2026-27 Q1"
     assert len(funnel["trend"]["labels"]) == 5
+
+
+def test_equality_breakdown_is_aggregate_and_suppressed(
+    member_a, make_referral, in_consortium
+) -> None:
+    from applications.models import EqualityMonitoring
+    from reports.figures import equality_applicants
+    from reports.snapshot import suppress_figure
+
+    codes = ["white_british"] * 9 + ["black_african"] * 6 + ["asian_indian"] * 2
+    for code in codes:
+        referral = make_referral(member_a, submitted_at=at(2026, 5, 1))
+        with member_scope(member_a.pk):
+            referral.application.submitted_at = at(2026, 5, 1)
+            referral.application.save(update_fields=["submitted_at"])
+            EqualityMonitoring.objects.create(
+                member=member_a, application=referral.application, ethnicity=code
+            )
+    data = equality_applicants(ctx())
+    values = {r.label: r.values[0] for r in data.rows}
+    assert values["White"] == 9
+    assert values["Black, Black British, Caribbean or African"] == 6
+    assert values["Asian or Asian British"] == 2
+    shown = {r["label"]: r["values"][0] for r in suppress_figure(data)}
+    assert shown["Asian or Asian British"] == PRIMARY
+    assert shown["Black, Black British, Caribbean or African"] == SECONDARY  # next-smallest
+    assert shown["White"] == 9
+    assert shown["Total"] == 17

@@ -166,3 +166,15 @@ def test_the_pdf_read_back_as_text_carries_the_figures_from_the_database(
     assert received_line.split()[-1] == "7"
     assert "Page 3 of" in text
     assert "referral_funnel" in csv_text and ",Received,2026-27 Q1,count,7," in csv_text
+
+
+def test_a_published_report_cannot_be_changed(member_a, five_referrals) -> None:
+    from reports.models import ReportFrozen
+
+    with consortium_scope(reason="test"):
+        report = report_publish(
+            report=report_generate(scope_member_id=None, period=Q1, kind="quarterly")
+        )
+        report.snapshot = {"figures": []}
+        with pytest.raises(ReportFrozen):
+            report.save()
