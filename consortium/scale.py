@@ -968,6 +968,9 @@ def _drop_secondary(cursor: Any, tables: list[str]) -> list[str]:
     cursor.execute(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary "
+        # Partial and expression indexes stay: their definitions do not come back from
+        # pg_get_indexdef exactly as written (casts are spelled out), and they are small.
+        "AND i.indpred IS NULL AND i.indexprs IS NULL "
         "ORDER BY 1",
         [tables],
     )
