@@ -30,6 +30,16 @@ class AccountAdapter(DefaultAccountAdapter):
         # and their account is made by the application journey.
         return bool(request.session.get(INVITATION_SESSION_KEY))
 
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Staff land on their work; residents on their applications."""
+        from django.urls import reverse
+
+        from members.selectors import actor_for_user
+
+        if request.user.is_authenticated and not actor_for_user(request.user).is_staff_member:
+            return reverse("applications:mine")
+        return super().get_login_redirect_url(request)
+
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
         request = _current_request()

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from applications.demo import seed_applications_demo
 from learning.demo import seed_learning_demo
 from members.models import (
     ConsortiumRole,
@@ -543,6 +544,7 @@ def seed_demo() -> SeedResult:
     result = SeedResult()
     with transaction.atomic(), consortium_scope(reason="seed the demo consortium"):
         services = _seed_catalogue()
+        seed_applications_demo()  # the services' names and questions in residents' languages
         members = _seed_members(result)
         _seed_offers(rng, members, services)
         caseworkers = _seed_staff(members, result)
