@@ -36,18 +36,20 @@ SECONDS = 3.0
 
 def _bare_json(request: HttpRequest) -> JsonResponse:
     """The simplest Django view over the same rows: .values() in the request's member scope."""
-    from referrals.models import Referral
 
     actor = request.actor  # type: ignore[attr-defined]
-    rows = list(
-        Referral.objects.for_member(actor.member_id)
-        .filter(provider_id=actor.member_id)
-        .order_by("-submitted_at", "-id")
-        .values("id", "reference", "status", "area", "language", "submitted_at", "service_id")[
-            :PAGE
-        ]
-    )
+    rows = list(_same_rows(actor).values(*FIELDS)[:PAGE])
     return JsonResponse({"results": rows})
+
+
+FIELDS = ("id", "reference", "status", "area", "language", "submitted_at", "service_id")
+
+
+def _same_rows(actor: Any) -> Any:
+    """The inbox's own list (incoming, open, newest first), for the baselines."""
+    from referrals import selectors
+
+    return selectors.referral_inbox(actor=actor, tab="incoming")
 
 
 # This module doubles as the URLconf for the run: the portal's URLs plus the bare view.
@@ -108,7 +110,6 @@ def _measure(ctx: BenchContext, size: int) -> dict[str, float]:
     from members.scoping import member_scope
     from members.selectors import actor_for_user
     from referrals import selectors
-    from referrals.models import Referral
 
     present = ctx.ensure_referrals(size)
     provider_id, slug = _busiest_provider()
@@ -127,13 +128,7 @@ def _measure(ctx: BenchContext, size: int) -> dict[str, float]:
 
     def values_baseline() -> None:
         with transaction.atomic(), member_scope(provider_id, user_id=user.pk):
-            list(
-                Referral.objects.for_member(provider_id)
-                .filter(provider_id=provider_id)
-                .exclude(status="declined")
-                .order_by("-submitted_at", "-id")
-                .values("id", "reference", "status", "area", "language", "submitted_at")[:PAGE]
-            )
+            list(_same_rows(actor).values(*FIELDS)[:PAGE])
 
     def inbox_page() -> None:
         response = client.get("/referrals/")

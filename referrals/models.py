@@ -306,9 +306,12 @@ class ReferralContact(MemberOwnedModel):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Correlated EXISTS (a primary-key probe per row), not "referral_id IN (SELECT ...)": the
+    # IN form made PostgreSQL hash every accepted referral of the provider on each read
+    # (165,000 rows, 0.7 s, at 1,000,000 referrals), even to show a page of 50.
     rls_extra_condition: ClassVar[str] = (
-        "referral_id IN (SELECT r.id FROM referrals_referral r WHERE r.provider_id = "
-        "NULLIF(current_setting('app.member_id', true), '')::bigint "
+        "EXISTS (SELECT 1 FROM referrals_referral r WHERE r.id = referral_id "
+        "AND r.provider_id = NULLIF(current_setting('app.member_id', true), '')::bigint "
         "AND r.accepted_at IS NOT NULL AND r.status <> 'withdrawn')"
     )
 
