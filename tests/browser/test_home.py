@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Portal, axe_check
+from tests.browser.conftest import Portal, axe_check, sign_in
 
 PUBLIC_PAGES = ["/", "/services/"]
 
@@ -133,3 +133,86 @@ def test_right_to_left_page_mirrors_the_layout(page: Any) -> None:
     viewport = page.viewport_size
     assert name_box is not None and viewport is not None
     assert name_box["x"] > viewport["width"] / 2
+
+
+# Walks the page with the keyboard and measures, for each element that takes focus, the contrast
+# of its text against its (focused) background: axe only sees the page at rest.
+FOCUS_REPORT_JS = """
+() => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const [r, g, b, a = 1] = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return {r, g, b, a};
+  };
+  const luminance = ({r, g, b}) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const el = document.activeElement;
+  let bg = null;
+  for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+    const c = parse(getComputedStyle(node).backgroundColor);
+    if (c && c.a > 0) { bg = c; break; }
+  }
+  bg = bg || {r: 255, g: 255, b: 255, a: 1};
+  const fg = parse(getComputedStyle(el).color);
+  const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+  const style = getComputedStyle(el);
+  return {
+    name: (el.innerText || el.value || el.getAttribute('aria-label') || el.tagName).trim()
+      .slice(0, 40),
+    tag: el.tagName,
+    contrast: (l1 + 0.05) / (l2 + 0.05),
+    indicator: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
+      || style.boxShadow !== 'none',
+  };
+}
+"""
+
+
+def focus_walk(page: Any, limit: int = 60) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    page.keyboard.press("Tab")
+    for _ in range(limit):
+        if page.evaluate("document.activeElement === document.body"):
+            break
+        seen.append(page.evaluate(FOCUS_REPORT_JS))
+        page.keyboard.press("Tab")
+    return seen
+
+
+def assert_focus_readable(page: Any) -> None:
+    report = focus_walk(page)
+    assert len(report) > 3, "the keyboard reached almost nothing"
+    unreadable = [r for r in report if r["contrast"] < 4.5]
+    assert not unreadable, f"focused text below 4.5:1 contrast: {unreadable}"
+    invisible = [r for r in report if not r["indicator"] and r["tag"] != "SELECT"]
+    assert not invisible, f"no focus indicator: {invisible}"
+
+
+def test_every_focused_control_on_the_home_page_is_readable_and_visible(page: Any) -> None:
+    page.goto("/")
+    assert_focus_readable(page)
+
+
+def test_every_focused_control_is_readable_when_signed_in(page: Any) -> None:
+    # The header gains "Your work" and a "Sign out" button, white on the header's colour at rest.
+    sign_in(page, "caseworker.brixton@demo.example")
+    page.goto("/")
+    assert_focus_readable(page)
+
+
+def test_right_to_left_pages_reflow_at_320px_without_violations(phone_page: Any) -> None:
+    phone_page.goto("/")
+    phone_page.locator("#language-select").select_option(value="ur")
+    with phone_page.expect_navigation():
+        phone_page.locator(".language-form [type=submit]").click()
+    for path in PUBLIC_PAGES:
+        phone_page.goto(path)
+        expect(phone_page.locator("html")).to_have_attribute("dir", "rtl")
+        overflow = phone_page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px in Urdu"
+        axe_check(phone_page)
