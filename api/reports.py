@@ -104,7 +104,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             (200, "application/pdf"): OpenApiTypes.BINARY,
             (200, "text/csv"): OpenApiTypes.BINARY,
             (200, CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY,
-            **errors(404),
+            **errors(400, 404),
         },
     )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, FileRenderer])
@@ -112,11 +112,17 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         """Download one format of a report (each download is written to the audit log)."""
         report_id = parse_id(pk)
         fmt = request.query_params.get("file_format", "")
+        if fmt not in FileFormat.values:
+            raise exceptions.ValidationError({"file_format": ["Choose pdf, csv or xlsx."]})
         if not selectors.can_see_reports(self.actor):
             raise exceptions.PermissionDenied("Your roles do not include reports.")
         self.dangerously_enter_scope(selectors.reports_scope(self.actor, "API: report download"))
         report_file = selectors.access_report_file(self.actor, report_id, fmt)
-        report_record_download(report_file=report_file, actor_id=self.actor.user_id)
+        report_record_download(
+            report_file=report_file,
+            actor_id=self.actor.user_id,
+            actor_member_id=self.actor.member_id,
+        )
         report = report_file.report
         response = FileResponse(
             report_file.file.open("rb"),

@@ -46,6 +46,9 @@ class MemberRefSerializer(serializers.ModelSerializer):
 
 
 class MemberSerializer(serializers.ModelSerializer):
+    website = serializers.CharField(read_only=True, help_text="May be empty.")
+    email = serializers.CharField(read_only=True, help_text="May be empty.")
+
     class Meta:
         model = Member
         fields = [
@@ -189,6 +192,8 @@ class ReferralSerializer(serializers.ModelSerializer):
 
 
 class ReferralContactSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text="May be empty.")
+
     class Meta:
         model = ReferralContact
         fields = [
@@ -348,6 +353,10 @@ class SpendRecordSerializer(serializers.ModelSerializer):
 
 class CourseSessionSerializer(serializers.ModelSerializer):
     places_left = serializers.IntegerField(read_only=True)
+    # Blank for a session in a venue: not a "uri" then, so a plain string in the schema.
+    online_url = serializers.CharField(
+        read_only=True, help_text="Link to join; empty if in person."
+    )
 
     class Meta:
         model = CourseSession

@@ -2,17 +2,19 @@
 
 Only after multi-factor authentication: the account must have a second factor and this session
 must have passed it (allauth records each authentication method in the session). Creating a
-token also needs a recent sign-in (allauth's re-authentication), like any new credential.
+token, like any new credential, also needs the second factor to have been given recently: at
+sign-in, or again through allauth's re-authentication page.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from allauth.account import app_settings as account_settings
 from allauth.account.authentication import get_authentication_records
-from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -34,9 +36,22 @@ from members.permissions import Perm
 View = Callable[..., HttpResponse]
 
 
-def session_passed_mfa(request: HttpRequest) -> bool:
+def _mfa_records(request: HttpRequest) -> list[dict[str, Any]]:
     records = get_authentication_records(request, request.user)
-    return any(record.get("method") == "mfa" for record in records)
+    return [record for record in records if record.get("method") == "mfa"]
+
+
+def session_passed_mfa(request: HttpRequest) -> bool:
+    return bool(_mfa_records(request))
+
+
+def mfa_is_recent(request: HttpRequest) -> bool:
+    timeout = account_settings.REAUTHENTICATION_TIMEOUT
+    return any(time.time() - float(r.get("at", 0)) < timeout for r in _mfa_records(request))
+
+
+def _ask_for_mfa(request: HttpRequest) -> HttpResponse:
+    return redirect(reverse("mfa_reauthenticate") + "?" + urlencode({"next": request.path}))
 
 
 def token_page(view: View) -> View:
@@ -53,7 +68,7 @@ def token_page(view: View) -> View:
             return redirect("mfa_activate_totp")
         if not session_passed_mfa(request):
             # Signed in without the second factor (e.g. by emailed code): ask for it now.
-            return redirect(reverse("mfa_reauthenticate") + "?" + urlencode({"next": request.path}))
+            return _ask_for_mfa(request)
         return view(request, actor, *args, **kwargs)
 
     return wrapped
@@ -69,8 +84,9 @@ def token_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @token_page
-@reauthentication_required(allow_get=True)
 def token_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    if request.method == "POST" and not mfa_is_recent(request):
+        return _ask_for_mfa(request)
     form = TokenCreateForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
