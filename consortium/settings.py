@@ -423,7 +423,7 @@ SPECTACULAR_SETTINGS = {
         "Authenticate with a personal token (`Authorization: Bearer hcp_...`, created at "
         "/api/tokens/) or a signed-in browser session. Everything is scoped to your own "
         "member: another member's records answer 404, exactly like records that do not exist. "
-        "Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+        'Errors are `{"error": {"code", "message", "fields"}}`.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
