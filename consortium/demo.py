@@ -139,7 +139,7 @@ SERVICES = [
     ),
 ]
 
-QUESTIONS = {
+QUESTIONS: dict[str, list[tuple[str, str, str, list[str]]]] = {
     "job-search-cv": [
         ("work_wanted", "What kind of work are you looking for?", "long_text", []),
         ("has_cv", "Do you have a CV?", "yes_no", []),
@@ -304,20 +304,20 @@ def _seed_staff(members: list[Member], result: SeedResult) -> dict[int, list[Use
             result.sign_ins.append(
                 DemoSignIn(email, ", ".join(str(r.label) for r in member_roles), member.short_name)
             )
-    for label, role in [
+    for label, consortium_role in [
         ("coordinator", ConsortiumRole.COORDINATOR),
         ("administrator", ConsortiumRole.ADMINISTRATOR),
         ("consortium-board", ConsortiumRole.BOARD),
     ]:
         email = f"{label}@{DEMO_EMAIL_DOMAIN}"
         user = _demo_user(email, f"Demo {label.replace('-', ' ').title()}")
-        if role == ConsortiumRole.ADMINISTRATOR:
+        if consortium_role == ConsortiumRole.ADMINISTRATOR:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
         ConsortiumRoleAssignment.objects.get_or_create(
-            user=user, role=role, revoked_at__isnull=True
+            user=user, role=consortium_role, revoked_at__isnull=True
         )
-        result.sign_ins.append(DemoSignIn(email, str(role.label), "consortium"))
+        result.sign_ins.append(DemoSignIn(email, str(consortium_role.label), "consortium"))
     return caseworkers
 
 
@@ -445,7 +445,7 @@ def _seed_one_referral(
     reasons.append("resident's own landlord" if provider == member.pk else "area and language")
 
     roll = rng.random()
-    worker = rng.choice(caseworkers.get(provider, [None]))  # type: ignore[list-item]
+    worker: User | None = rng.choice(caseworkers.get(provider) or [None])
     if age_days > 3 and roll > 0.08:
         referral.accepted_at = referral.routed_at + timedelta(hours=rng.randint(2, 90))
         referral.accepted_by = worker
@@ -482,7 +482,9 @@ def _seed_one_referral(
         _seed_outcomes(rng, referral, service, worker)
 
 
-def _seed_outcomes(rng: random.Random, referral: Referral, service: Service, worker: User) -> None:
+def _seed_outcomes(
+    rng: random.Random, referral: Referral, service: Service, worker: User | None
+) -> None:
     if referral.outcome_recorded_at is None:
         return
     achieved = referral.outcome_recorded_at.date()

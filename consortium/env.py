@@ -13,6 +13,13 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+# The reader's methods are named after the types they return (env.str, env.bool, ...), which
+# shadows the builtins inside the class body: annotate with these aliases instead.
+Str = str
+Bool = bool
+Int = int
+List = list
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -22,10 +29,10 @@ class EnvError(ImproperlyConfigured):
 
 
 class Env:
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, environ: Mapping[Str, Str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def raw(self, name: str) -> str | None:
+    def raw(self, name: Str) -> Str | None:
         file_name = self.environ.get(f"{name}_FILE")
         if file_name:
             try:
@@ -37,17 +44,17 @@ class Env:
             return None
         return value.strip()
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    def str(self, name: Str, default: Str | None = None) -> Str | None:
         value = self.raw(name)
         return default if value is None else value
 
-    def required(self, name: str, why: str) -> str:
+    def required(self, name: Str, why: Str) -> Str:
         value = self.raw(name)
         if value is None:
             raise EnvError(f"{name} must be set ({why})")
         return value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: Str, default: Bool) -> Bool:
         value = self.raw(name)
         if value is None:
             return default
@@ -58,7 +65,7 @@ class Env:
             return False
         raise EnvError(f"{name} must be a boolean (true/false, 1/0, yes/no, on/off), got {value!r}")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(self, name: Str, default: Int, *, minimum: Int | None = None) -> Int:
         value = self.raw(name)
         if value is None:
             return default
@@ -70,20 +77,20 @@ class Env:
             raise EnvError(f"{name} must be at least {minimum}, got {number}")
         return number
 
-    def list(self, name: str, default: Iterable[str] = ()) -> list[str]:
+    def list(self, name: Str, default: Iterable[Str] = ()) -> List[Str]:
         value = self.raw(name)
         if value is None:
             return list(default)
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def choice(self, name: str, default: str, choices: Iterable[str]) -> str:
+    def choice(self, name: Str, default: Str, choices: Iterable[Str]) -> Str:
         allowed = list(choices)
         value = self.raw(name) or default
         if value not in allowed:
             raise EnvError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
         return value
 
-    def url(self, name: str, schemes: Iterable[str]) -> str | None:
+    def url(self, name: Str, schemes: Iterable[Str]) -> Str | None:
         value = self.raw(name)
         if value is None:
             return None

@@ -52,7 +52,7 @@ def check_outbox() -> dict[str, Any]:
 def health_report() -> tuple[bool, dict[str, Any]]:
     database = check_database()
     broker = check_broker()
-    report = {"database": database, "broker": broker}
+    report: dict[str, Any] = {"database": database, "broker": broker}
     if database["ok"]:
         report["outbox"] = check_outbox()
     healthy = bool(database["ok"] and broker["ok"])

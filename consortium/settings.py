@@ -9,6 +9,7 @@ in-process: the "embedded" default for trying it out on a laptop.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -147,7 +148,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "portal.sqlite3",
+            "NAME": str(VAR_DIR / "portal.sqlite3"),
             "OPTIONS": {
                 # The web server and the Celery worker share the file: wait for locks, let readers
                 # and the writer work at once, and take the write lock at BEGIN so that two
@@ -156,7 +157,7 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "TEST": {"NAME": VAR_DIR / "test-portal.sqlite3"},
+            "TEST": {"NAME": str(VAR_DIR / "test-portal.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -363,6 +364,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Consortium portal <no-reply@portal.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SERVER = env.str("EMAIL_HOST")
+MAILERS: dict[str, dict[str, Any]]
 if TESTING:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 elif EMAIL_SERVER:

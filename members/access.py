@@ -24,14 +24,14 @@ def access_member_owned_by_id[M: Model](
     except (TypeError, ValueError):
         raise not_found() from None
     row = (
-        model.objects.for_member(actor.member_id)  # type: ignore[attr-defined]
+        model.objects.for_member(actor.member_id)
         .select_related(*select_related)
         .filter(pk=pk)
         .first()
     )
     if row is None:
         raise not_found()
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 def access_membership_by_id(actor: Actor, membership_id: object) -> Membership:

@@ -15,7 +15,9 @@ def check_member_key_leads(app_configs: Any, **kwargs: Any) -> list[Error]:
     errors: list[Error] = []
     for model in member_owned_models():
         meta = model._meta
-        field_lists = [list(c.fields) for c in meta.constraints if getattr(c, "fields", None)]
+        field_lists = [
+            list(getattr(c, "fields", ())) for c in meta.constraints if getattr(c, "fields", None)
+        ]
         field_lists += [list(i.fields) for i in meta.indexes if i.fields]
         field_lists += [list(u) for u in meta.unique_together]
         for fields in field_lists:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class MemberScopedQuerySet(models.QuerySet):
     def for_member(self, member: Member | int) -> MemberScopedQuerySet:
         member_id = member if isinstance(member, int) else member.pk
-        return self.filter(self.model.visibility_q(member_id))
+        return self.filter(visibility_q(self.model, member_id))
 
 
 class MemberScopedManager(models.Manager.from_queryset(MemberScopedQuerySet)):  # type: ignore[misc]
@@ -37,7 +37,7 @@ class MemberScopedManager(models.Manager.from_queryset(MemberScopedQuerySet)):  
             )
         if scope.consortium:
             return queryset
-        return queryset.filter(self.model.visibility_q(scope.member_id))
+        return queryset.filter(visibility_q(self.model, scope.member_id))
 
     def for_member(self, member: Member | int) -> MemberScopedQuerySet:
         return self.unscoped().for_member(member)
@@ -51,6 +51,11 @@ class MemberScopedManager(models.Manager.from_queryset(MemberScopedQuerySet)):  
     def unscoped(self) -> MemberScopedQuerySet:
         """Every row the database lets through. Row-level security still applies."""
         return super().get_queryset()
+
+
+def visibility_q(model: Any, member_id: int | None) -> Q:
+    """The rows a member may see: the model says how (MemberOwnedModel.visibility_q)."""
+    return model.visibility_q(member_id)
 
 
 def parties_q(model: Any, member_id: int | None) -> Q:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connections
+from django.db import connections, models
 from django.db.backends.utils import truncate_name
 
 from members.models import MemberOwnedModel
@@ -31,11 +31,15 @@ def member_owned_models() -> list[type[MemberOwnedModel]]:
     ]
 
 
+def _column(model: type[MemberOwnedModel], field_name: str) -> str:
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{field_name} is not a concrete field")
+    return str(field.column)
+
+
 def policy_condition(model: type[MemberOwnedModel]) -> str:
-    conditions = [
-        f'"{model._meta.get_field(field).column}" = {MEMBER_SETTING}'
-        for field in model.party_fields
-    ]
+    conditions = [f'"{_column(model, field)}" = {MEMBER_SETTING}' for field in model.party_fields]
     if model.rls_extra_condition:
         conditions.append(f"({model.rls_extra_condition})")
     conditions.append(CONSORTIUM_SETTING)

@@ -2,11 +2,10 @@
 
 from typing import Any
 
+from allauth.mfa import app_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-
-from allauth.mfa import app_settings
 
 
 class Command(BaseCommand):
