@@ -248,6 +248,8 @@ class Referral(MemberOwnedModel):
                     status__in=["accepted", "in_progress"], first_contact_at__isnull=True
                 ),
             ),
+            # Outgoing: open referrals another member delivers (the landlord's own work is
+            # left out of the index, so counting and paging never step over it).
             models.Index(
                 fields=["member", "-submitted_at", "-id"],
                 name="referral_outgoing_open",
@@ -260,7 +262,8 @@ class Referral(MemberOwnedModel):
                         "in_progress",
                         "outcome_recorded",
                     ]
-                ),
+                )
+                & ~models.Q(provider=models.F("member")),
             ),
             models.Index(fields=["provider", "updated_at"], name="referral_provider_since"),
             models.Index(fields=["member", "updated_at"], name="referral_member_since"),
