@@ -265,6 +265,13 @@ def portal(request: pytest.FixtureRequest) -> Iterator[Portal]:
             "browser tests serve the portal on PostgreSQL and Redis: set DATABASE_URL, "
             "DATABASE_OWNER_URL and REDIS_URL (bin/test does)"
         )
+    if os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") != "1":
+        # One live portal per session: its database, its Redis DB and its Celery worker would be
+        # shared by every xdist worker, and each worker's Celery would take the others' tasks.
+        pytest.fail(
+            "browser tests run in one process: pytest -m browser (without -n); "
+            "run the rest in parallel with pytest -m 'not browser' -n auto"
+        )
     live_name = urlsplit(app_url).path.lstrip("/") + "_live"
     live_app_url = _with_database(app_url, live_name)
     live_owner_url = _with_database(owner_url, live_name)
