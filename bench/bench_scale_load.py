@@ -35,7 +35,7 @@ def _max_ids(tables: list[str]) -> dict[str, int]:
     with consortium_scope(reason="benchmark: scale load"), connection.cursor() as cursor:
         found = {}
         for table in tables:
-            cursor.execute(f'SELECT COALESCE(max(id), 0) FROM "{table}"')  # noqa: S608
+            cursor.execute(f'SELECT COALESCE(max(id), 0) FROM "{table}"')  # noqa: S608 - model table names
             found[table] = cursor.fetchone()[0]
     return found
 
@@ -60,7 +60,7 @@ def _copy_through_files(
         for table in tables:
             handle = stack.enter_context(tempfile.TemporaryFile(mode="w+b"))  # noqa: SIM115
             raw.copy_expert(
-                f'COPY (SELECT * FROM "{table}" WHERE id > {int(after[table])}) TO STDOUT',  # noqa: S608
+                f'COPY (SELECT * FROM "{table}" WHERE id > {int(after[table])}) TO STDOUT',  # noqa: S608 - model table names, int ids
                 handle,
             )
             handle.seek(0)

@@ -907,7 +907,7 @@ class _Writer:
             )
         else:
             self.cursor.executemany(
-                f"INSERT INTO scale_{name} VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608
+                f"INSERT INTO scale_{name} VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608 - fixed staging names
                 rows,
             )
         logger.debug("scale: staged %s in %.2f s", name, clock.perf_counter() - started)
@@ -923,7 +923,7 @@ class _Writer:
             values = ", ".join(sql for _, sql, _ in columns)
             if " " not in source:
                 source += " AS s"
-            query = f'INSERT INTO "{table}" ({names}) SELECT {values} FROM {source}'  # noqa: S608
+            query = f'INSERT INTO "{table}" ({names}) SELECT {values} FROM {source}'  # noqa: S608 - names from the models
             self.cursor.execute(query, [param for _, _, params in columns for param in params])
             inserted += self.cursor.rowcount
             logger.debug("scale: inserted %s in %.2f s", name, clock.perf_counter() - started)

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -129,7 +129,8 @@ def contract_edit(request: HttpRequest, actor: Actor, contract_id: int) -> HttpR
 @require_http_methods(["GET"])
 @require_perm(VIEW)
 def contract_detail(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse:
-    assert actor.member_id is not None  # noqa: S101
+    if actor.member_id is None:  # the permission implies a member; never assume it
+        raise Http404
     contract = selectors.access_contract_by_id(actor, contract_id)
     insider = contract.is_lead or contract.is_participant  # type: ignore[attr-defined]
     quarter = current_quarter()
@@ -167,7 +168,8 @@ def contract_detail(request: HttpRequest, actor: Actor, contract_id: int) -> Htt
 @require_http_methods(["GET", "POST"])
 @require_perm(VIEW)
 def participation_edit(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse:
-    assert actor.member_id is not None  # noqa: S101
+    if actor.member_id is None:  # the permission implies a member; never assume it
+        raise Http404
     contract = selectors.access_contract_by_id(actor, contract_id)
     existing = selectors.member_participation(contract=contract, member_id=actor.member_id)
     initial = (
@@ -218,7 +220,8 @@ def intent(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse
 @require_http_methods(["GET"])
 @require_perm(VIEW)
 def pipeline(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse:
-    assert actor.member_id is not None  # noqa: S101
+    if actor.member_id is None:  # the permission implies a member; never assume it
+        raise Http404
     contract = selectors.access_contract_by_id(actor, contract_id, participants_only=True)
     if not contract.is_lead:  # type: ignore[attr-defined]
         raise PermissionDenied
@@ -280,13 +283,15 @@ def document_download(request: HttpRequest, actor: Actor, document_id: int) -> F
 @require_http_methods(["GET"])
 @require_perm(VIEW)
 def spend_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    assert actor.member_id is not None  # noqa: S101
+    if actor.member_id is None:  # the permission implies a member; never assume it
+        raise Http404
     records = selectors.spend_list_for_member(member_id=actor.member_id)
     return render(request, "procurement/spend_list.html", {"records": records})
 
 
 def _participating(actor: Actor) -> Any:
-    assert actor.member_id is not None  # noqa: S101
+    if actor.member_id is None:  # the permission implies a member; never assume it
+        raise Http404
     return selectors.contracts_participating(member_id=actor.member_id)
 
 

@@ -121,7 +121,7 @@ def live_api() -> Iterator[LiveApi]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/api/schema/", timeout=5) as response:  # noqa: S310
+                with urllib.request.urlopen(f"{url}/api/schema/", timeout=5) as response:  # noqa: S310 - loopback URL
                     if response.status == 200:
                         break
             except OSError:

@@ -243,8 +243,8 @@ def test_load_scale_works_on_the_embedded_sqlite_database(tmp_path) -> None:  # 
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'scale.sqlite3'}"
     env["DJANGO_ENV"] = "test"
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)  # noqa: S603
-    loaded = subprocess.run(  # noqa: S603
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    loaded = subprocess.run(
         [*manage, "load_scale", "300", "--chunk", "120"],
         env=env,
         check=True,
@@ -254,7 +254,7 @@ def test_load_scale_works_on_the_embedded_sqlite_database(tmp_path) -> None:  # 
     )
     assert "Loaded 300 synthetic referrals" in loaded.stdout
     assert "on sqlite" in loaded.stdout
-    counted = subprocess.run(  # noqa: S603
+    counted = subprocess.run(
         [
             *manage,
             "shell",
