@@ -22,7 +22,7 @@ from reports.figures import (
 from reports.models import DeliveryCost, SocialValueRate, SocialValueTable, Target
 from reports.registry import FigureContext, Period
 from reports.snapshot import rag_status, snapshot_build
-from reports.suppression import PRIMARY, SECONDARY
+from reports.suppression import PRIMARY
 from tests.reports.conftest import Q1, Q4, at
 
 pytestmark = pytest.mark.django_db
@@ -143,9 +143,12 @@ def test_outcomes_by_type_split_jobs_by_hours_and_qualifications_by_level(
 
     rows = {r["label"]: r["values"] for r in suppress_figure(data)}
     assert rows["Jobs started: part time or hours not known"][1] == PRIMARY
-    # 15 = 6 + 2 + 7: with the total shown, the next-smallest (6) is hidden as well.
-    assert rows["Jobs started: full time (30+ hours)"][1] == SECONDARY
+    assert rows["Apprenticeships started"][1] == PRIMARY  # zero is hidden too
+    # 15 = 6 + 2 + 7 + zeros: the hidden cells add up to 2 but there are eleven of them, so
+    # no single one can be worked out and nothing more is hidden.
+    assert rows["Jobs started: full time (30+ hours)"][1] == 6
     assert rows["Qualifications: level 2"][1] == 7
+    assert rows["All positive outcomes"][0] == PRIMARY  # an empty quarter
     assert rows["All positive outcomes"][1] == 15
 
 
@@ -256,6 +259,7 @@ def test_equality_breakdown_is_aggregate_and_suppressed(
     assert values["Asian or Asian British"] == 2
     shown = {r["label"]: r["values"][0] for r in suppress_figure(data)}
     assert shown["Asian or Asian British"] == PRIMARY
-    assert shown["Black, Black British, Caribbean or African"] == SECONDARY  # next-smallest
+    assert shown["Other ethnic group"] == PRIMARY
+    assert shown["Black, Black British, Caribbean or African"] == 6
     assert shown["White"] == 9
     assert shown["Total"] == 17
