@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from celery.signals import worker_process_init, worker_init
+from celery.signals import worker_init, worker_process_init
 
 from consortium.celery import app
 
