@@ -31,13 +31,13 @@ from members.scoping import consortium_scope, member_scope
 from notifications.services import email_enqueue
 from outbox.services import outbox_enqueue
 from referrals.models import (
-    ALLOWED_TRANSITIONS,
     Application,
     LawfulBasis,
     Referral,
     ReferralStatus,
     Resident,
 )
+from referrals.services import referral_withdraw_for_application
 from services.models import Service, ServiceStatus
 
 logger = logging.getLogger(__name__)
@@ -214,14 +214,9 @@ def application_withdraw(*, application: Application, user_id: int | None = None
         now = timezone.now()
         application.withdrawn_at = now
         application.save(update_fields=["withdrawn_at"])
-        referral = Referral.objects.select_for_update().filter(application=application).first()
-        if referral is not None and ReferralStatus.WITHDRAWN in ALLOWED_TRANSITIONS.get(
-            referral.status, frozenset()
-        ):
-            referral.status = ReferralStatus.WITHDRAWN
-            referral.withdrawn_at = now
-            referral.updated_at = now
-            referral.save(update_fields=["status", "withdrawn_at", "updated_at"])
+        # The referral's lifecycle (event, audit, emails to the resident and the provider) is the
+        # referrals app's: one way to withdraw, whichever page the resident used.
+        referral_withdraw_for_application(application_id=application.pk, user_id=user_id)
         audit_record(
             actor_id=user_id,
             member_id=application.member_id,

@@ -7,6 +7,7 @@ database produce the same consortium, and a second run on a seeded database adds
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,6 +35,7 @@ from members.models import (
 )
 from members.scoping import consortium_scope
 from procurement.demo import seed_procurement_demo
+from referrals.demo import seed_referrals_demo
 from referrals.models import (
     Application,
     LawfulBasis,
@@ -195,10 +198,19 @@ class SeedResult:
     sign_ins: list[DemoSignIn] = field(default_factory=list)
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    # Every demo account shares the documented password: hash it once (Argon2 takes a third of a
+    # second each time, which was most of the seeding time).
+    return make_password(DEMO_PASSWORD)
+
+
 def _demo_user(email: str, full_name: str) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name)
+        user = User.objects.create_user(email=email, password=None, full_name=full_name)
+        user.password = _demo_password_hash()
+        user.save(update_fields=["password"])
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, settings.DEMO_TOTP_SECRET)
@@ -551,6 +563,7 @@ def seed_demo() -> SeedResult:
         _seed_offers(rng, members, services)
         caseworkers = _seed_staff(members, result)
         _seed_referrals(rng, members, services, caseworkers, result)
+        seed_referrals_demo()  # contact snapshots that providers see after accepting
         # Each capability seeds its own synthetic demo data; each is idempotent.
         seed_procurement_demo(rng)
         seed_learning_demo(rng)

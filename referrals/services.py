@@ -573,24 +573,49 @@ def referral_withdraw(*, referral_id: int, actor: Actor) -> Referral:
         referral = _lock(referral_id)
         if referral.resident_user_id != actor.user_id:
             raise NotAllowed(_("That referral was not found."))
-        if referral.status not in OPEN_STATUSES or S.WITHDRAWN not in ALLOWED_TRANSITIONS.get(
-            referral.status, frozenset()
-        ):
+        if not _can_withdraw(referral):
             raise InvalidTransition(_("This referral can no longer be withdrawn."))
-        _transition(referral, S.WITHDRAWN, actor_id=actor.user_id, reason="resident")
-        referral.withdrawn_at = referral.updated_at
-        referral.withdrawn_by = actor.user
-        referral.save()
-        _audit(referral, actor.user_id, "withdrawn by the resident")
-        _email_resident(referral)
-        if referral.provider_id:
-            email_enqueue(
-                kind="referral_withdrawn",
-                member_id=referral.provider_id,
-                ids={"referral_id": referral.pk},
-                dedupe_key=f"referral_withdrawn:{referral.pk}",
-            )
+        _withdraw_locked(referral, user_id=actor.user_id)
     return referral
+
+
+def _can_withdraw(referral: Referral) -> bool:
+    return referral.status in OPEN_STATUSES and S.WITHDRAWN in ALLOWED_TRANSITIONS.get(
+        referral.status, frozenset()
+    )
+
+
+def _withdraw_locked(referral: Referral, *, user_id: int | None) -> None:
+    """The one way a referral is withdrawn, by either path a resident can take."""
+    _transition(referral, S.WITHDRAWN, actor_id=user_id, reason="resident")
+    referral.withdrawn_at = referral.updated_at
+    referral.withdrawn_by_id = user_id
+    referral.save()
+    _audit(referral, user_id, "withdrawn by the resident")
+    _email_resident(referral)
+    if referral.provider_id:
+        email_enqueue(
+            kind="referral_withdrawn",
+            member_id=referral.provider_id,
+            ids={"referral_id": referral.pk},
+            dedupe_key=f"referral_withdrawn:{referral.pk}",
+        )
+
+
+def referral_withdraw_for_application(*, application_id: int, user_id: int | None) -> bool:
+    """Withdraw the referral of an application the resident has proved is theirs (the status
+    check by reference and emailed code). Runs in the caller's member scope, which is the
+    application's own member. Returns False when the referral can no longer be withdrawn."""
+    referral_id = (
+        Referral.objects.filter(application_id=application_id).values_list("pk", flat=True).first()
+    )
+    if referral_id is None:
+        return False
+    referral = _lock(referral_id)
+    if not _can_withdraw(referral):
+        return False
+    _withdraw_locked(referral, user_id=user_id)
+    return True
 
 
 # --- notes ---------------------------------------------------------------------------------------

@@ -110,6 +110,29 @@ def test_withdrawal_of_an_accepted_referral_withdraws_it(service, offers, member
     assert referral.status == ReferralStatus.WITHDRAWN
 
 
+def test_withdrawal_by_status_check_is_the_referral_lifecycles_withdrawal(
+    service, offers, member_a, member_b
+) -> None:
+    """The same event, audit and emails as a signed-in resident's withdrawal."""
+    from outbox.models import OutboxMessage
+    from referrals.models import ReferralEvent, ReferralEventKind
+
+    application = application_submit(data=data(service, member_a.pk))
+    with member_scope(member_a.pk):
+        Referral.objects.filter(application=application).update(
+            status=ReferralStatus.ROUTED, provider=member_b
+        )
+    application_withdraw(application=application)
+    with member_scope(member_a.pk):
+        referral = Referral.objects.get(application=application)
+        events = list(
+            ReferralEvent.objects.filter(referral=referral, kind=ReferralEventKind.TRANSITION)
+        )
+    assert referral.withdrawn_at is not None
+    assert [e.to_status for e in events] == [ReferralStatus.WITHDRAWN]
+    assert OutboxMessage.objects.filter(dedupe_key=f"referral_withdrawn:{referral.pk}").exists()
+
+
 def test_a_closed_referral_stays_closed_when_the_application_is_withdrawn(
     service, offers, member_a
 ) -> None:
