@@ -3,9 +3,10 @@ from the environment of the worker the test starts (never set in the portal's ow
 
 * FAULT_VISIBILITY_TIMEOUT: a short Redis visibility timeout, so a message left unacknowledged
   by a killed worker is handed out again within seconds instead of the production hour;
-* FAULT_ROUTE_SLEEP + FAULT_ROUTE_STARTED_FILE: routing sleeps inside the task's transaction
-  (after the referral row is locked and the RoutingDecision written), having first written the
-  marker file, so a test can kill the worker while routing is half done;
+* FAULT_ROUTE_SLEEP + FAULT_ROUTE_STARTED_FILE: the first routing sleeps inside the task's
+  transaction (the referral row locked, the RoutingDecision written but not committed), having
+  written the marker file with its process id, so a test can kill the worker while routing is
+  half done;
 * FAULT_FAST_BEAT: a beat schedule of the tests' own (see `fast_schedule`).
 
 The hook wraps `referrals.routing.route` in the worker process only (the portal's code is not
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from celery.signals import worker_init, worker_process_init
+from celery.signals import task_prerun
 
 from consortium.celery import app
 
@@ -28,6 +29,10 @@ if os.environ.get("FAULT_VISIBILITY_TIMEOUT"):
     app.conf.broker_transport_options = {
         **(app.conf.broker_transport_options or {}),
         "visibility_timeout": int(os.environ["FAULT_VISIBILITY_TIMEOUT"]),
+        # kombu sweeps for expired unacknowledged messages every interval x throttle seconds
+        # (10 x 10 by default): sweep every second so the redelivery is seen within seconds.
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
     }
 
 if os.environ.get("FAULT_FAST_BEAT"):
@@ -41,29 +46,32 @@ if os.environ.get("FAULT_FAST_BEAT"):
 def _install_slow_routing(**_: Any) -> None:
     sleep = float(os.environ.get("FAULT_ROUTE_SLEEP", "0"))
     marker = os.environ.get("FAULT_ROUTE_STARTED_FILE")
-    if not sleep and not marker:
+    if not marker:
         return
     import referrals.services
 
     manager = referrals.services.RoutingDecision.objects
     if getattr(manager, "_fault_slow", False):
-        return  # prefork: installed before the fork already
+        return
     manager._fault_slow = True  # type: ignore[attr-defined]
     original = referrals.services.RoutingDecision.objects.create
 
     def slow_create(*args: Any, **kwargs: Any) -> Any:
         # Inside referral_route's transaction: the referral row is locked, the ProcessedMessage
-        # claim is uncommitted, and the decision is about to be written.
+        # claim is uncommitted, and the decision is being written. Only the first routing sleeps
+        # (the marker file records it, with this process's id for the test to kill), so the
+        # redelivered task runs at full speed.
         decision = original(*args, **kwargs)
-        if marker:
-            Path(marker).write_text(str(kwargs["referral"].pk))
-        time.sleep(sleep)
+        if marker and not Path(marker).exists():
+            Path(marker).write_text(str(os.getpid()))
+            time.sleep(sleep)
         return decision
 
     manager.create = slow_create  # type: ignore[method-assign]
 
 
-worker_init.connect(_install_slow_routing, weak=False)
-worker_process_init.connect(_install_slow_routing, weak=False)
+# Installed lazily in the process that runs the task (the solo worker, or a prefork child),
+# once Django is set up.
+task_prerun.connect(_install_slow_routing, weak=False)
 
 __all__ = ["app"]
