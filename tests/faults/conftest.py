@@ -56,6 +56,7 @@ def start_worker(
     *,
     name: str = "fault",
     pool: str = "solo",
+    concurrency: int = 1,
     beat_schedule: Path | None = None,
     **extra_env: str,
 ) -> subprocess.Popen[bytes]:
@@ -68,7 +69,7 @@ def start_worker(
         "tests.faults.celery_app",
         "worker",
         f"--pool={pool}",
-        "--concurrency=1",
+        f"--concurrency={concurrency}",
         "--without-heartbeat",
         "--without-mingle",
         "--without-gossip",
