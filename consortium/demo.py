@@ -47,6 +47,7 @@ from referrals.models import (
     RoutingDecision,
 )
 from referrals.sla import LONDON, due_at
+from reports.demo import seed_reports_demo
 from services.models import Offer, Service, ServiceKind, ServiceQuestion
 
 SEED = 2026
@@ -195,6 +196,7 @@ class DemoSignIn:
 class SeedResult:
     created_members: int = 0
     created_referrals: int = 0
+    published_reports: int = 0
     sign_ins: list[DemoSignIn] = field(default_factory=list)
 
 
@@ -552,8 +554,11 @@ def _seed_outcomes(
         )
 
 
-def seed_demo() -> SeedResult:
-    """Create the demo consortium. Safe to run twice: the second run adds nothing."""
+def seed_demo(*, report_quarters: int = 4, member_report_quarters: int = 1) -> SeedResult:
+    """Create the demo consortium. Safe to run twice: the second run adds nothing.
+
+    Published reports: the consortium's for the last `report_quarters` quarters and each
+    member's for the last `member_report_quarters` (the daily catch-up task adds the rest)."""
     rng = random.Random(SEED)  # noqa: S311 - synthetic data, not security
     result = SeedResult()
     with transaction.atomic(), consortium_scope(reason="seed the demo consortium"):
@@ -567,4 +572,9 @@ def seed_demo() -> SeedResult:
         # Each capability seeds its own synthetic demo data; each is idempotent.
         seed_procurement_demo(rng)
         seed_learning_demo(rng)
+    # Reports read everything above, so they come after it is committed; each opens its scope.
+    if report_quarters or member_report_quarters:
+        result.published_reports = seed_reports_demo(
+            rng, quarters=report_quarters, member_quarters=member_report_quarters
+        )
     return result

@@ -86,14 +86,23 @@ def seed_reports_setup(rng: random.Random, quarters: list[Quarter]) -> None:
                     )
 
 
-def seed_reports_demo(rng: random.Random | None = None, *, quarters: int = 4) -> int:
-    """Publish the last `quarters` completed quarters for the consortium and every member."""
+def seed_reports_demo(
+    rng: random.Random | None = None, *, quarters: int = 4, member_quarters: int | None = None
+) -> int:
+    """Publish the last `quarters` completed quarters for the consortium, and the last
+    `member_quarters` (default: the same) for every member. Each report takes seconds (figures
+    for five quarters and a PDF); the daily catch-up task publishes any the demo left out."""
     rng = rng or random.Random(7)  # noqa: S311 - demo data, not secrets
-    past = last_completed_quarter().last(quarters + 4)
+    member_quarters = quarters if member_quarters is None else member_quarters
+    past = last_completed_quarter().last(max(quarters, member_quarters) + 4)
     seed_reports_setup(rng, past)
     published = 0
-    for quarter in past[-quarters:]:
-        for member_id in [None, *Member.objects.order_by("pk").values_list("pk", flat=True)]:
+    member_ids = list(Member.objects.order_by("pk").values_list("pk", flat=True))
+    for age, quarter in enumerate(reversed(past[-max(quarters, member_quarters, 1) :])):
+        scopes: list[int | None] = [None] if age < quarters else []
+        if age < member_quarters:
+            scopes += member_ids
+        for member_id in scopes:
             with consortium_scope(reason="demo: publish past quarterly reports"):
                 report_generate_and_publish(scope_member_id=member_id, quarter=quarter)
             published += 1

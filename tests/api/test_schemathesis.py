@@ -102,7 +102,8 @@ def live_api() -> Iterator[LiveApi]:
         "PYTHONUNBUFFERED": "1",
     }
     _manage(env, "migrate", "--no-input", "-v", "0")
-    _manage(env, "seed_demo")
+    # No reports: the API tests cover them; each would take seconds to render.
+    _manage(env, "seed_demo", "--report-quarters", "0", "--member-report-quarters", "0")
     token = _manage(
         env, "api_token_issue", "--email", "lead.aldgate-bow@demo.example",
         "--name", "schemathesis", "--days", "1",

@@ -309,7 +309,8 @@ def portal(request: pytest.FixtureRequest) -> Iterator[Portal]:
     failed_before = request.session.testsfailed
     try:
         portal.manage("migrate", "--no-input", "-v", "0")
-        portal.manage("seed_demo")
+        # One quarter of reports: enough for a board member to download; each takes seconds.
+        portal.manage("seed_demo", "--report-quarters", "1", "--member-report-quarters", "1")
         commands = {
             "gunicorn": [
                 str(VENV_BIN / "gunicorn"),

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from members.models import ConsortiumRoleAssignment, Member, MemberRole, MembershipRole
 from members.scoping import consortium_scope
 from referrals.models import Outcome, Referral, Resident
+from reports.models import Report
 from services.models import Offer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -28,27 +29,33 @@ def counts() -> dict[str, int]:
             "outcomes": Outcome.objects.count(),
             "consortium_roles": ConsortiumRoleAssignment.objects.count(),
             "authenticators": Authenticator.objects.count(),
+            "reports": Report.objects.count(),
         }
 
 
 def test_seed_demo_builds_the_consortium_and_is_safe_to_run_twice() -> None:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--report-quarters", "1", "--member-report-quarters", "0", stdout=out)
     first = counts()
     assert first["members"] == 12
     assert first["referrals"] > 500
     assert first["outcomes"] > 50
+    assert first["reports"] == 1  # the consortium report for the last quarter, published
     assert "demo-portal-2026" in out.getvalue()
     assert "caseworker.aldgate-bow@demo.example" in out.getvalue()
 
     second_out = StringIO()
-    call_command("seed_demo", stdout=second_out)
+    call_command(
+        "seed_demo", "--report-quarters", "1", "--member-report-quarters", "0", stdout=second_out
+    )
     assert counts() == first
     assert "0 members and 0 referrals created this run" in second_out.getvalue()
 
 
 def test_the_demo_is_synthetic_and_covers_every_member_and_role() -> None:
-    call_command("seed_demo", stdout=StringIO())
+    call_command(
+        "seed_demo", "--report-quarters", "0", "--member-report-quarters", "0", stdout=StringIO()
+    )
     with consortium_scope(reason="test: inspect demo"):
         assert not Member.objects.filter(is_synthetic=False).exists()
         assert all("synthetic" in m.description for m in Member.objects.all())

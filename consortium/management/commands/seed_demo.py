@@ -11,14 +11,32 @@ from consortium.demo import DEMO_PASSWORD, seed_demo
 class Command(BaseCommand):
     help = "Create the 12-member demo consortium (synthetic data) and print the demo sign-ins."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--report-quarters",
+            type=int,
+            default=4,
+            help="publish the consortium report for this many past quarters (default 4)",
+        )
+        parser.add_argument(
+            "--member-report-quarters",
+            type=int,
+            default=1,
+            help="publish each member's report for this many past quarters (default 1)",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO_MODE:
             raise CommandError("seed_demo only runs with DEMO_MODE on (never in production).")
-        result = seed_demo()
+        result = seed_demo(
+            report_quarters=options["report_quarters"],
+            member_report_quarters=options["member_report_quarters"],
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo consortium ready: {result.created_members} members and "
-                f"{result.created_referrals} referrals created this run (all synthetic)."
+                f"{result.created_referrals} referrals created this run (all synthetic); "
+                f"{result.published_reports} quarterly reports published."
             )
         )
         self.stdout.write("\nDemo sign-ins (synthetic people; demo only):")
