@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -75,9 +76,14 @@ class CappedPaginator(Paginator):
     """Counts up to selectors.COUNT_CAP rows, not the whole list: a member with 80,000 referrals
     does not pay for counting them on every page. Past the cap the page says so."""
 
+    def __init__(self, object_list: Any, per_page: int, *, counted: QuerySet[Any]) -> None:
+        super().__init__(object_list, per_page)
+        # What to count: the list before its display columns are joined in.
+        self.counted = counted
+
     @cached_property
     def count(self) -> int:
-        return selectors.capped_count(self.object_list)  # type: ignore[arg-type]
+        return selectors.capped_count(self.counted)
 
     @property
     def is_capped(self) -> bool:
@@ -103,8 +109,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = selectors.inbox_rows(list(page.object_list), actor.member_id, now)
+    page = CappedPaginator(selectors.inbox_values(queryset), PAGE_SIZE, counted=queryset).get_page(
+        request.GET.get("page")
+    )
+    rows = selectors.inbox_rows(page.object_list, actor.member_id, now, tab=tab)
     if any(row.name for row in rows) or filterset.name_searched:
         audit_record(
             actor_id=actor.user_id,
