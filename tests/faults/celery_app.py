@@ -53,7 +53,7 @@ def _install_slow_routing(**_: Any) -> None:
     manager = referrals.services.RoutingDecision.objects
     if getattr(manager, "_fault_slow", False):
         return
-    manager._fault_slow = True  # type: ignore[attr-defined]
+    manager._fault_slow = True
     original = referrals.services.RoutingDecision.objects.create
 
     def slow_create(*args: Any, **kwargs: Any) -> Any:
@@ -67,7 +67,7 @@ def _install_slow_routing(**_: Any) -> None:
             time.sleep(sleep)
         return decision
 
-    manager.create = slow_create  # type: ignore[method-assign]
+    manager.create = slow_create
 
 
 # Installed lazily in the process that runs the task (the solo worker, or a prefork child),

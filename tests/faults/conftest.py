@@ -20,7 +20,6 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from services.models import Service
 from tests.factories import MemberFactory, OfferFactory, ServiceFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +57,7 @@ def start_worker(
     pool: str = "solo",
     concurrency: int = 1,
     beat_schedule: Path | None = None,
-    **extra_env: str,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """A real `celery worker` (tests.faults.celery_app) in a process group of its own."""
     command = [
@@ -79,7 +78,7 @@ def start_worker(
     ]
     if beat_schedule is not None:
         command += ["--beat", f"--schedule={beat_schedule}"]
-    return _spawn(command, log, portal_env(broker_url, **extra_env))
+    return _spawn(command, log, portal_env(broker_url, **(env or {})))
 
 
 def start_beat(
@@ -161,7 +160,7 @@ def members(transactional_db: None) -> list[Any]:
 
 
 @pytest.fixture
-def open_service(members: list[Any]) -> Service:
+def open_service(members: list[Any]) -> Any:
     """A service both members deliver in E1 in English: routing always finds a provider."""
     service = ServiceFactory(
         slug="job-search",

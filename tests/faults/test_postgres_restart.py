@@ -112,7 +112,7 @@ def private_cluster() -> Iterator[PrivateCluster]:
 def _load_schema(cluster: PrivateCluster) -> None:
     """The roles, then a copy of the migrated test database (schema, RLS, grants, migrations)."""
     settings = connection.settings_dict
-    owner, app = settings["USER"], django_settings.DATABASE_APP_ROLE
+    owner, app = settings["USER"], str(django_settings.DATABASE_APP_ROLE)
     conn = cluster.connect("postgres")
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -190,7 +190,7 @@ def test_postgres_restart_mid_flight_fails_cleanly_and_leaves_nothing_half_writt
         env = {
             **os.environ,
             "DJANGO_ENV": "test",
-            "DATABASE_URL": cluster.url(django_settings.DATABASE_APP_ROLE),
+            "DATABASE_URL": cluster.url(str(django_settings.DATABASE_APP_ROLE)),
             "DATABASE_OWNER_URL": cluster.url(connection.settings_dict["USER"]),
             "DATABASE_CONNECT_TIMEOUT": "2",
             "REDIS_URL": cache.url,

@@ -77,7 +77,7 @@ def test_a_worker_killed_mid_routing_leaves_nothing_and_a_new_worker_routes_once
     logs = [tmp_path / "worker1.log", tmp_path / "worker2.log"]
     with private_redis() as broker, celery_broker(broker.url):
         referral_id = _submit(open_service, members)  # relayed to the broker after commit
-        first = start_worker(broker.url, logs[0], name="doomed", **_slow_routing_env(marker))
+        first = start_worker(broker.url, logs[0], name="doomed", env=_slow_routing_env(marker))
         try:
             wait_until(marker.exists, timeout=60, what="the worker to start routing")
             os.killpg(first.pid, signal.SIGKILL)  # the whole worker, no chance to clean up
@@ -95,7 +95,7 @@ def test_a_worker_killed_mid_routing_leaves_nothing_and_a_new_worker_routes_once
         # The message is still in Redis, unacknowledged, waiting for its visibility timeout.
         assert broker.client().hlen("unacked") == 1
 
-        second = start_worker(broker.url, logs[1], name="rescuer", **_slow_routing_env(marker))
+        second = start_worker(broker.url, logs[1], name="rescuer", env=_slow_routing_env(marker))
         try:
             wait_until(
                 lambda: _routing_state(referral_id)[0] == ReferralStatus.ROUTED,
@@ -125,7 +125,7 @@ def test_a_pool_process_killed_mid_routing_is_replaced_and_the_message_requeued(
         # Prefork: the worker's main process survives the child's death and, with
         # task_reject_on_worker_lost, puts the message back at once (no visibility timeout).
         worker = start_worker(
-            broker.url, log, name="prefork", pool="prefork", **_slow_routing_env(marker)
+            broker.url, log, name="prefork", pool="prefork", env=_slow_routing_env(marker)
         )
         try:
             wait_until(marker.exists, timeout=60, what="the pool process to start routing")
