@@ -28,7 +28,7 @@ from tests.fixtures_services import private_redis
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 QUARTER = Quarter(2026, 1)
-BEATS_RUN_FOR = 12  # seconds: a dozen rounds from each beat
+BEATS_RUN_FOR = 8  # seconds: eight rounds from each beat, with the two running together
 
 
 def _reports() -> list[tuple[int | None, str, int]]:
