@@ -23,12 +23,10 @@ def access_member_owned_by_id[M: Model](
         pk = int(str(object_id))
     except (TypeError, ValueError):
         raise not_found() from None
-    row = (
-        model.objects.for_member(actor.member_id)
-        .select_related(*select_related)
-        .filter(pk=pk)
-        .first()
-    )
+    rows = model.objects.for_member(actor.member_id).filter(pk=pk)
+    if select_related:
+        rows = rows.select_related(*select_related)
+    row = rows.first()
     if row is None:
         raise not_found()
     return row
