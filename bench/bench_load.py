@@ -302,10 +302,16 @@ def run(ctx: BenchContext) -> list[Result]:
         # Warm up (unmeasured): every gunicorn worker imports its views and opens its connection.
         import requests
 
-        with requests.Session() as warm:
+        # A session per stream, as in the run: a resident's client must not carry the
+        # caseworker's cookies (the API would then ask it for a CSRF token).
+        with requests.Session() as resident, requests.Session() as caseworker:
             for _ in range(4):
-                send_application(warm)
-                read_inbox(warm)
+                for response in (send_application(resident), read_inbox(caseworker)):
+                    if response.status_code // 100 != 2:
+                        raise RuntimeError(
+                            f"warm-up {response.request.method} {response.url}: "
+                            f"HTTP {response.status_code} {response.text[:300]}"
+                        )
         load_before = os.getloadavg()[0]
         threads = _drive(
             apply,
