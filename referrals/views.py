@@ -108,10 +108,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
         member_id=actor.member_id,
         request=request,
     )
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    page = CappedPaginator(selectors.inbox_values(queryset), PAGE_SIZE, counted=queryset).get_page(
-        request.GET.get("page")
+    filtered = filterset.is_bound and filterset.is_valid()
+    queryset = filterset.qs if filtered else filterset.queryset
+    # The tab counts are on the full page only (the htmx partial does not show them). With no
+    # filter (sorting aside) the list is its tab, already counted: not counted twice.
+    counts = None if request.htmx else selectors.inbox_counts(actor=actor, now=now)  # type: ignore[attr-defined]
+    narrowed = filtered and any(
+        value not in (None, "")
+        for name, value in filterset.form.cleaned_data.items()
+        if name != "sort"
     )
+    paginator = CappedPaginator(selectors.inbox_values(queryset), PAGE_SIZE, counted=queryset)
+    if counts is not None and not narrowed:
+        paginator.count = counts[tab]
+    page = paginator.get_page(request.GET.get("page"))
     rows = selectors.inbox_rows(page.object_list, actor.member_id, now, tab=tab)
     if any(row.name for row in rows) or filterset.name_searched:
         audit_record(
@@ -132,7 +142,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             (Tab.OUTGOING, _("Outgoing")),
             (Tab.OVERDUE, _("Overdue")),
         ],
-        "counts": selectors.inbox_counts(actor=actor, now=now),
+        "counts": counts,
         "count_cap": selectors.COUNT_CAP,
         "filter": filterset,
         "page": page,
