@@ -40,7 +40,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 
 from audit.models import AuditAction, AuditEvent
 from consortium.periods import LONDON, current_quarter
@@ -951,38 +951,73 @@ def _is_owner(tables: list[str]) -> bool:
 
 
 def _drop_secondary(cursor: Any, tables: list[str]) -> list[str]:
-    """Drop the foreign keys and non-unique indexes of `tables`; return the statements that
-    put them back. Run inside the load's transaction: if anything fails, PostgreSQL rolls the
-    drops back with the rest. Unique indexes (primary keys, references) stay: they guard data.
+    """Drop the foreign keys, unique constraints and indexes of `tables` except the primary
+    keys; return the statements that put them back. Run inside the load's transaction: if
+    anything fails, PostgreSQL rolls the drops back with the rest. A unique constraint or index
+    guards the data as well when it is rebuilt as when it is maintained: a duplicate fails the
+    rebuild, and the whole load with it (the tables are locked meanwhile, so nothing else can
+    write). Primary keys stay (the foreign keys point at them).
 
     Rebuilding an index once with a sort is faster than maintaining it row by row, and
     re-adding a foreign key as the table owner checks every row in one join instead of one
-    trigger call per row (bench/README.md has the figures)."""
+    trigger call per row (bench/README.md has the figures). pg_get_indexdef and
+    pg_get_constraintdef give back each definition exactly (partial indexes included); the
+    tests compare the schema before and after."""
     cursor.execute(
-        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
-        "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[]) "
-        "ORDER BY 1, 2",
+        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype "
+        "FROM pg_constraint c WHERE c.contype IN ('f', 'u') AND c.conrelid = ANY(%s::regclass[]) "
+        "ORDER BY c.contype, 1, 2",
         [tables],
     )
-    foreign_keys = cursor.fetchall()
+    constraints = cursor.fetchall()
+    foreign_keys = [row[:3] for row in constraints if row[3] == "f"]
+    uniques = [row[:3] for row in constraints if row[3] == "u"]
     cursor.execute(
-        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary "
-        # Partial and expression indexes stay: their definitions do not come back from
-        # pg_get_indexdef exactly as written (casts are spelled out), and they are small.
-        "AND i.indpred IS NULL AND i.indexprs IS NULL "
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), "
+        "i.indpred IS NULL AND i.indexprs IS NULL FROM pg_index i "
+        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary "
+        # Unique constraints' own indexes go with their constraint (above).
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
         "ORDER BY 1",
         [tables],
     )
-    indexes = cursor.fetchall()
-    for table, name, _ in foreign_keys:
+    indexes = []
+    # A partial or expression index comes back from pg_get_indexdef with its casts spelled
+    # out, not as written: those are rebuilt from the model's own declaration (the SQL the
+    # migration ran), and left in place when the models do not declare them.
+    declared = _declared_indexes()
+    for name, definition, plain in cursor.fetchall():
+        if not plain:
+            if name not in declared:
+                continue
+            definition = declared[name]
+        indexes.append((name, definition))
+    for table, name, _ in foreign_keys + uniques:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cursor.execute(f"DROP INDEX {name}")
-    return [definition for _, definition in indexes] + [
-        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-        for table, name, definition in foreign_keys
-    ]
+    return (
+        [
+            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            for table, name, definition in uniques
+        ]
+        + [definition for _, definition in indexes]
+        + [
+            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            for table, name, definition in foreign_keys
+        ]
+    )
+
+
+def _declared_indexes() -> dict[str, str]:
+    """CREATE INDEX statements of the loaded models' Meta.indexes, by name, as the migrations
+    wrote them."""
+    editor = connection.schema_editor()
+    return {
+        index.name: str(index.create_sql(model, editor))
+        for model in TARGETS.values()
+        for index in model._meta.indexes
+    }
 
 
 # --- The entry point --------------------------------------------------------------------------
@@ -1029,6 +1064,37 @@ def _analyze(tables: list[str]) -> bool:
     return True
 
 
+# Settings for the load's own transaction (SET LOCAL: gone at commit or rollback). All of them
+# may be set by any role; none weakens a guarantee the portal relies on:
+# - synchronous_commit off: the one commit at the end does not wait for the WAL flush (a crash
+#   in that instant loses the load, never half of it: the transaction is still atomic);
+# - work_mem: the INSERT ... SELECT joins of the staging tables (contact snapshots join 100,000
+#   referrals to their residents) hash in memory instead of in batches on disk;
+# - maintenance_work_mem and max_parallel_maintenance_workers: the index rebuild sorts in
+#   memory, with a worker per core.
+LOAD_SETTINGS = {
+    "synchronous_commit": "off",
+    "work_mem": "256MB",
+    "maintenance_work_mem": "512MB",
+    "max_parallel_maintenance_workers": "2",
+}
+# The staging tables are TEMPORARY, held in the session's local buffers (8 MB by default): a
+# chunk's staging tables (~60 MB) then go through the disk. temp_buffers can only be raised
+# before the session first touches a temporary table, so it is tried and skipped if too late.
+TEMP_BUFFERS = "256MB"
+
+
+def _tune_load_transaction() -> None:
+    with connection.cursor() as cursor:
+        for name, value in LOAD_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        try:
+            with transaction.atomic():
+                cursor.execute("SELECT set_config('temp_buffers', %s, true)", [TEMP_BUFFERS])
+        except DatabaseError:
+            logger.debug("scale: temp_buffers already fixed for this session")
+
+
 def _estimated_rows(table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1051,8 +1117,8 @@ def load_scale(
     """Add `count` synthetic referrals (and their residents, applications, routing decisions,
     outcomes and audit events) in one transaction: all of them, or nothing.
 
-    `rebuild_indexes` (PostgreSQL, table owner only): drop the foreign keys and non-unique
-    indexes of the loaded tables for the load and rebuild them at the end, in the same
+    `rebuild_indexes` (PostgreSQL, table owner only): drop the foreign keys, unique constraints
+    and secondary indexes of the loaded tables for the load and rebuild them at the end, in the same
     transaction. Faster for a big load, but the tables are locked for the whole load: never
     against a portal in use. None (the default): when connected as the owner and the load at
     least doubles the referrals table (rebuilding costs the whole table, not only the new
@@ -1074,6 +1140,7 @@ def load_scale(
             raise ScaleLoadError("There are no members or services to spread the data over.")
         restore: list[str] = []
         if connection.vendor == "postgresql":
+            _tune_load_transaction()
             owner = _is_owner(tables)
             if rebuild_indexes and not owner:
                 raise ScaleLoadError(
@@ -1083,8 +1150,6 @@ def load_scale(
                 rebuild_indexes = owner and count >= _estimated_rows(Referral._meta.db_table)
             if rebuild_indexes:
                 with connection.cursor() as cursor:
-                    # Index builds sort in memory (and may use both cores).
-                    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
                     # Fire the checks still pending (the scope's own audit row): a table with
                     # pending trigger events cannot be altered.
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
