@@ -42,6 +42,9 @@ def portal_env(broker_url: str, **extra: str) -> dict[str, str]:
         "DJANGO_ENV": "test",
         "DATABASE_URL": app_role_database_url(),
         "CELERY_BROKER_URL": broker_url,
+        # The private Redis for the cache too: the worker then never runs tasks eagerly (that is
+        # what a missing REDIS_URL means) and never touches another engineer's Redis database.
+        "REDIS_URL": broker_url,
         "PYTHONUNBUFFERED": "1",
         **extra,
     }
