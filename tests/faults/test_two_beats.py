@@ -1,5 +1,5 @@
 """Two beat processes started by mistake, both sending the quarter-end task every second to a
-worker with two pool processes (so the copies really run at the same time), and both sending
+worker with two pool processes (so two copies can run at the same time), and both sending
 the consortium report's generation directly as well: still exactly one published report per
 scope and quarter, with one set of files each.
 
