@@ -31,6 +31,11 @@ class Perm(StrEnum):
     # Every member's procurement baseline and spend (private to each member otherwise).
     VIEW_MEMBER_COSTS = "view_member_costs"
     USE_API_TOKENS = "use_api_tokens"
+    # Reports inputs: a member's delivery costs per service and quarter, its own licensed social
+    # value table (member administrator only), and the consortium's targets (coordinator).
+    MANAGE_DELIVERY_COSTS = "manage_delivery_costs"
+    LOAD_SOCIAL_VALUE_TABLE = "load_social_value_table"
+    SET_REPORT_TARGETS = "set_report_targets"
 
 
 P = Perm
@@ -46,11 +51,19 @@ MEMBER_ROLE_PERMS: dict[str, frozenset[Perm]] = {
             P.BOOK_LEARNING,
             P.MANAGE_LEARNING,
             P.MANAGE_PROCUREMENT,
+            P.MANAGE_DELIVERY_COSTS,
             P.USE_API_TOKENS,
         }
     ),
     MemberRole.MEMBER_ADMIN: frozenset(
-        {P.MANAGE_STAFF, P.MANAGE_PROCUREMENT, P.BOOK_LEARNING, P.USE_API_TOKENS}
+        {
+            P.MANAGE_STAFF,
+            P.MANAGE_PROCUREMENT,
+            P.MANAGE_DELIVERY_COSTS,
+            P.LOAD_SOCIAL_VALUE_TABLE,
+            P.BOOK_LEARNING,
+            P.USE_API_TOKENS,
+        }
     ),
     MemberRole.DATA_PROTECTION_OFFICER: frozenset(
         {P.VIEW_AUDIT_LOG, P.VIEW_REFERRALS, P.USE_API_TOKENS}
@@ -65,6 +78,7 @@ CONSORTIUM_ROLE_PERMS: dict[str, frozenset[Perm]] = {
             P.VIEW_MEMBER_COSTS,
             P.GENERATE_REPORTS,
             P.VIEW_ALL_REPORTS,
+            P.SET_REPORT_TARGETS,
             P.USE_API_TOKENS,
         }
     ),
