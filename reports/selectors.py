@@ -10,11 +10,21 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from members.access import not_found
+from members.access import access_member_owned_by_id, not_found
 from members.actor import Actor
 from members.permissions import Perm
 from members.scoping import consortium_scope
-from reports.models import FileFormat, Report, ReportFile, ReportStatus
+from reports.models import (
+    DeliveryCost,
+    FileFormat,
+    Report,
+    ReportFile,
+    ReportStatus,
+    SocialValueRate,
+    SocialValueTable,
+    Target,
+)
+from reports.registry import FigureSpec, all_figures
 
 
 def can_see_reports(actor: Actor) -> bool:
@@ -75,3 +85,33 @@ def access_report_file(actor: Actor, report_id: object, fmt: object) -> ReportFi
     if row is None:
         raise not_found()
     return row
+
+
+# --- Inputs to the figures ---------------------------------------------------------------------
+
+
+def access_delivery_cost_by_id(actor: Actor, cost_id: object) -> DeliveryCost:
+    """One of the actor's member's delivery costs, or the same 404 for missing and not yours."""
+    return access_member_owned_by_id(actor, DeliveryCost, cost_id, select_related=("service",))
+
+
+def delivery_costs_for_member(*, member_id: int) -> list[DeliveryCost]:
+    return list(
+        DeliveryCost.objects.for_member(member_id)
+        .select_related("service")
+        .order_by("-period_start", "service__name")
+    )
+
+
+def social_value_table_for_member(
+    *, member_id: int
+) -> tuple[SocialValueTable | None, list[SocialValueRate]]:
+    table = SocialValueTable.objects.for_member(member_id).first()
+    rates = list(SocialValueRate.objects.for_member(member_id).order_by("outcome_type"))
+    return table, rates
+
+
+def targets_by_figure() -> list[tuple[FigureSpec, Target | None]]:
+    """Every registered figure with the consortium's target for it (None if not set)."""
+    targets = {t.figure_key: t for t in Target.objects.all()}
+    return [(spec, targets.get(spec.key)) for spec in all_figures()]

@@ -10,26 +10,45 @@ nothing behind, and the redelivered task starts again from scratch.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
 from consortium.periods import Quarter
+from members.actor import Actor
 from members.models import Member
-from members.scoping import current_scope
+from members.permissions import Perm
+from members.scoping import consortium_scope, current_scope
 from notifications.services import email_enqueue
-from reports.models import FileFormat, Report, ReportFile, ReportKind, ReportStatus
+from referrals.models import OutcomeType
+from reports.models import (
+    DeliveryCost,
+    FileFormat,
+    Report,
+    ReportFile,
+    ReportKind,
+    ReportStatus,
+    SocialValueRate,
+    SocialValueTable,
+    Target,
+    TargetDirection,
+)
+from reports.registry import all_figures
 from reports.snapshot import snapshot_build
+from services.models import Service
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -269,3 +288,317 @@ def report_record_download(
         object_id=report_file.pk,
         reason=f"downloaded {report_file.format}",
     )
+
+
+# --- Inputs to the figures: delivery costs, social value tables, targets ---------------------
+
+
+class ReportInputError(Exception):
+    """Input the reports services refuse, with a message fit to show."""
+
+
+class DeliveryCostDuplicate(ReportInputError):
+    """A cost for this member, service and quarter exists: edit that one instead."""
+
+    def __init__(self, existing_id: int) -> None:
+        super().__init__("A cost for this service and quarter is already recorded.")
+        self.existing_id = existing_id
+
+
+def _member_with(actor: Actor, perm: Perm) -> int:
+    """The actor's own member (never one a client sent), if the actor holds the permission."""
+    if actor.member_id is None or not actor.can(perm):
+        raise PermissionError(f"{perm} is needed")
+    return actor.member_id
+
+
+@transaction.atomic
+def delivery_cost_save(
+    *,
+    actor: Actor,
+    service: Service,
+    quarter: Quarter,
+    amount: Decimal,
+    note: str = "",
+    cost: DeliveryCost | None = None,
+) -> DeliveryCost:
+    """Record (or correct) what the actor's member spent delivering a service in a quarter."""
+    member_id = _member_with(actor, Perm.MANAGE_DELIVERY_COSTS)
+    if amount < 0:
+        raise ReportInputError("A cost cannot be negative.")
+    if cost is not None and cost.member_id != member_id:
+        raise PermissionError("not this member's cost")
+    clash = (
+        DeliveryCost.objects.for_member(member_id)
+        .filter(service=service, period_start=quarter.start)
+        .exclude(pk=cost.pk if cost is not None else None)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if clash is not None:
+        raise DeliveryCostDuplicate(clash)
+    created = cost is None
+    row = cost or DeliveryCost(member_id=member_id)
+    row.service = service
+    row.period_start = quarter.start
+    row.amount = amount
+    row.note = note
+    row.entered_at = timezone.now()
+    row.entered_by = actor.user
+    try:
+        # A savepoint: a concurrent insert of the same quarter becomes the same clear refusal.
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        existing = (
+            DeliveryCost.objects.for_member(member_id)
+            .filter(service=service, period_start=quarter.start)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if existing is None:
+            raise  # not the one-per-quarter constraint: a bug, not bad input
+        raise DeliveryCostDuplicate(existing) from None
+    audit_record(
+        actor_id=actor.user_id,
+        member_id=member_id,
+        action=AuditAction.CREATE if created else AuditAction.CHANGE,
+        object_type="reports.deliverycost",
+        object_id=row.pk,
+    )
+    return row
+
+
+SOCIAL_VALUE_COLUMNS = ("outcome_type", "value_gbp", "deadweight_percent", "source")
+SOCIAL_VALUE_MAX_ROWS = 200
+SOCIAL_VALUE_MAX_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class ImportRowError:
+    line: int  # 0: the file as a whole
+    reason: str
+
+
+@dataclass(frozen=True)
+class SocialValueRow:
+    line: int
+    outcome_type: str
+    value_gbp: Decimal
+    deadweight_pct: Decimal
+    source: str
+
+
+@dataclass
+class SocialValueImportResult:
+    rows: int = 0
+    errors: list[ImportRowError] = field(default_factory=list)
+    table: SocialValueTable | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _social_value_outcome(text: str) -> str:
+    wanted = text.strip().lower()
+    for value, label in OutcomeType.choices:
+        if value == OutcomeType.NO_OUTCOME:
+            continue
+        if wanted in (value, str(label).lower()):
+            return value
+    raise ValueError(f"the outcome type {text!r} is not one the portal records")
+
+
+def _decimal(text: str, what: str) -> Decimal:
+    cleaned = text.replace("£", "").replace(",", "").replace("%", "").strip()
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"the {what} {text!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"the {what} {text!r} is not a number")
+    if number != number.quantize(Decimal("0.01")):
+        raise ValueError(f"the {what} has more than two decimal places")
+    return number
+
+
+def _social_value_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """(line, {column: text}) per non-empty data row; the header is line 1."""
+    if len(data) > SOCIAL_VALUE_MAX_BYTES:
+        raise ReportInputError("The file is too large for a social value table (over 512 KB).")
+    if b"\x00" in data[:4096]:
+        raise ReportInputError("The file is not a CSV text file.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReportInputError("The CSV file must be saved as UTF-8.") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ReportInputError(f"The CSV file could not be read: {exc}.") from None
+    if not rows:
+        raise ReportInputError("The file is empty.")
+    header = [cell.strip().lower() for cell in rows[0]]
+    missing = [column for column in SOCIAL_VALUE_COLUMNS if column not in header]
+    if missing:
+        raise ReportInputError(
+            "The first row must name the columns outcome_type, value_gbp, deadweight_percent "
+            f"and source (missing: {', '.join(missing)})."
+        )
+    out = []
+    for line, row in enumerate(rows[1:], start=2):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        out.append(
+            (line, {col: cells[i] if i < len(cells) else "" for i, col in enumerate(header)})
+        )
+    if not out:
+        raise ReportInputError("The file has a header but no rows.")
+    if len(out) > SOCIAL_VALUE_MAX_ROWS:
+        raise ReportInputError(f"The file has more than {SOCIAL_VALUE_MAX_ROWS} rows.")
+    return out
+
+
+def social_value_rows_check(data: bytes) -> tuple[list[SocialValueRow], list[ImportRowError]]:
+    """Every row checked before anything is written: the good rows, or each bad row's line
+    number and reason."""
+    try:
+        rows = _social_value_rows(data)
+    except ReportInputError as exc:
+        return [], [ImportRowError(line=0, reason=str(exc))]
+    good: list[SocialValueRow] = []
+    errors: list[ImportRowError] = []
+    seen: dict[str, int] = {}
+    for line, cells in rows:
+        reasons: list[str] = []
+        outcome_type = None
+        try:
+            outcome_type = _social_value_outcome(cells.get("outcome_type", ""))
+        except ValueError as exc:
+            reasons.append(str(exc))
+        value = deadweight = None
+        try:
+            value = _decimal(cells.get("value_gbp", ""), "value")
+            if value < 0:
+                reasons.append("the value cannot be negative")
+            elif value >= Decimal("10000000000"):
+                reasons.append("the value is too large")
+        except ValueError as exc:
+            reasons.append(str(exc))
+        try:
+            deadweight = _decimal(cells.get("deadweight_percent", ""), "deadweight")
+            if not Decimal(0) <= deadweight <= Decimal(100):
+                reasons.append("the deadweight must be between 0 and 100 per cent")
+        except ValueError as exc:
+            reasons.append(str(exc))
+        source = cells.get("source", "")
+        if not source:
+            reasons.append("the source is missing (say where the value comes from)")
+        elif len(source) > 300:
+            reasons.append("the source is longer than 300 characters")
+        if outcome_type is not None:
+            earlier = seen.get(outcome_type)
+            if earlier is not None:
+                reasons.append(f"the same outcome type is already on line {earlier}")
+            else:
+                seen[outcome_type] = line
+        if reasons:
+            errors.append(ImportRowError(line=line, reason="; ".join(reasons)))
+        elif outcome_type is not None and value is not None and deadweight is not None:
+            good.append(SocialValueRow(line, outcome_type, value, deadweight, source))
+    return good, errors
+
+
+def social_value_table_import(
+    *, actor: Actor, data: bytes, name: str, licence_note: str
+) -> SocialValueImportResult:
+    """Replace the actor's member's social value table with the file's rows: all or nothing.
+
+    The portal ships no values (HACT's licence forbids building them into tools): the member
+    loads the table it holds a licence for, and the note says where it comes from."""
+    member_id = _member_with(actor, Perm.LOAD_SOCIAL_VALUE_TABLE)
+    good, errors = social_value_rows_check(data)
+    result = SocialValueImportResult(errors=errors)
+    if errors:
+        logger.info("social value import refused: member %s, %s bad rows", member_id, len(errors))
+        return result
+    sources = sorted({row.source for row in good})
+    source_note = f"{licence_note.strip()}\n\nSources named in the file: {'; '.join(sources)}"
+    with transaction.atomic():
+        table, _created = SocialValueTable.objects.for_member(member_id).update_or_create(
+            member_id=member_id,
+            defaults={
+                "name": name.strip(),
+                "source_note": source_note,
+                "is_illustrative": False,
+                "loaded_at": timezone.now(),
+                "loaded_by": actor.user,
+            },
+        )
+        SocialValueRate.objects.for_member(member_id).delete()
+        SocialValueRate.objects.for_member(member_id).bulk_create(
+            [
+                SocialValueRate(
+                    member_id=member_id,
+                    table=table,
+                    outcome_type=row.outcome_type,
+                    value_gbp=row.value_gbp,
+                    deadweight_pct=row.deadweight_pct,
+                )
+                for row in good
+            ]
+        )
+        audit_record(
+            actor_id=actor.user_id,
+            member_id=member_id,
+            action=AuditAction.CHANGE,
+            object_type="reports.socialvaluetable",
+            object_id=table.pk,
+            reason=f"{len(good)} rates loaded",
+        )
+    result.rows = len(good)
+    result.table = table
+    return result
+
+
+@transaction.atomic
+def target_save(
+    *,
+    actor: Actor,
+    figure_key: str,
+    green: Decimal,
+    amber: Decimal,
+    direction: str,
+    note: str = "",
+) -> Target:
+    """Set the consortium's target for one figure, inside an audited consortium scope."""
+    if not actor.can(Perm.SET_REPORT_TARGETS):
+        raise PermissionError(f"{Perm.SET_REPORT_TARGETS} is needed")
+    if figure_key not in {spec.key for spec in all_figures()}:
+        raise ReportInputError("There is no figure with that key.")
+    if direction == TargetDirection.HIGHER_IS_BETTER and green < amber:
+        raise ReportInputError("When higher is better, green must be at or above amber.")
+    if direction == TargetDirection.LOWER_IS_BETTER and green > amber:
+        raise ReportInputError("When lower is better, green must be at or below amber.")
+    with consortium_scope(reason=f"reports: set target {figure_key}", user_id=actor.user_id):
+        target, created = Target.objects.update_or_create(
+            figure_key=figure_key,
+            defaults={
+                "green": green,
+                "amber": amber,
+                "direction": direction,
+                "note": note,
+                "updated_at": timezone.now(),
+                "updated_by": actor.user,
+            },
+        )
+        audit_record(
+            actor_id=actor.user_id,
+            member_id=None,
+            action=AuditAction.CREATE if created else AuditAction.CHANGE,
+            object_type="reports.target",
+            object_id=figure_key,
+        )
+    return target
