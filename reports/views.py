@@ -8,16 +8,30 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from consortium.periods import Quarter
+from members.actor import Actor
 from members.permissions import Perm
+from members.scoping import consortium_scope
 from outbox.services import outbox_enqueue
 from reports import selectors
-from reports.forms import GenerateDraftForm
-from reports.services import report_record_download
+from reports.forms import DeliveryCostForm, GenerateDraftForm, SocialValueUploadForm, TargetForm
+from reports.models import DeliveryCost
+from reports.registry import Unit
+from reports.services import (
+    SOCIAL_VALUE_COLUMNS,
+    DeliveryCostDuplicate,
+    ReportInputError,
+    delivery_cost_save,
+    report_record_download,
+    social_value_table_import,
+    target_save,
+)
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -43,7 +57,15 @@ def report_list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/list.html",
-        {"quarters": quarters, "can_generate": actor.can(Perm.GENERATE_REPORTS)},
+        {
+            "quarters": quarters,
+            "can_generate": actor.can(Perm.GENERATE_REPORTS),
+            "can_set_targets": actor.can(Perm.SET_REPORT_TARGETS),
+            "can_manage_costs": actor.member_id is not None
+            and actor.can(Perm.MANAGE_DELIVERY_COSTS),
+            "can_load_social_value": actor.member_id is not None
+            and actor.can(Perm.LOAD_SOCIAL_VALUE_TABLE),
+        },
     )
 
 
@@ -93,3 +115,177 @@ def generate_draft(request: HttpRequest) -> HttpResponse:
         )
         return redirect("reports:list")
     return render(request, "reports/generate.html", {"form": form})
+
+
+# --- Inputs to the figures: delivery costs, social value table, targets -----------------------
+
+
+def _member_actor(request: HttpRequest, perm: Perm) -> Actor:
+    """The signed-in actor if they hold `perm` and work for a member (their own member is the
+    only one they act for: a member id in the request is never read)."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.member_id is None or not actor.can(perm):
+        raise PermissionDenied
+    return actor
+
+
+@login_required
+@require_GET
+def delivery_cost_list(request: HttpRequest) -> HttpResponse:
+    actor = _member_actor(request, Perm.MANAGE_DELIVERY_COSTS)
+    assert actor.member_id is not None  # noqa: S101 (_member_actor guarantees it)
+    costs = selectors.delivery_costs_for_member(member_id=actor.member_id)
+    rows = [{"cost": c, "quarter": Quarter.containing(c.period_start)} for c in costs]
+    return render(request, "reports/cost_list.html", {"rows": rows})
+
+
+def _delivery_cost_form_view(
+    request: HttpRequest, actor: Actor, cost: DeliveryCost | None
+) -> HttpResponse:
+    current = Quarter.containing(cost.period_start) if cost is not None else None
+    initial = (
+        {
+            "service": cost.service_id,
+            "quarter": current.key,
+            "amount": cost.amount,
+            "note": cost.note,
+        }
+        if cost is not None and current is not None
+        else {}
+    )
+    form = DeliveryCostForm(request.POST or None, initial=initial, extra_quarter=current)
+    duplicate_id: int | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            delivery_cost_save(actor=actor, cost=cost, **form.cleaned_data)
+        except DeliveryCostDuplicate as exc:
+            duplicate_id = exc.existing_id
+            form.add_error(
+                "quarter",
+                _("A cost for this service and quarter is already recorded: change that one."),
+            )
+        except ReportInputError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Delivery cost saved."))
+            return redirect("reports:costs")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "reports/cost_form.html",
+        {"form": form, "cost": cost, "duplicate_id": duplicate_id},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delivery_cost_add(request: HttpRequest) -> HttpResponse:
+    actor = _member_actor(request, Perm.MANAGE_DELIVERY_COSTS)
+    return _delivery_cost_form_view(request, actor, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delivery_cost_edit(request: HttpRequest, cost_id: int) -> HttpResponse:
+    actor = _member_actor(request, Perm.MANAGE_DELIVERY_COSTS)
+    cost = selectors.access_delivery_cost_by_id(actor, cost_id)
+    return _delivery_cost_form_view(request, actor, cost)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def social_value_table(request: HttpRequest) -> HttpResponse:
+    actor = _member_actor(request, Perm.LOAD_SOCIAL_VALUE_TABLE)
+    assert actor.member_id is not None  # noqa: S101 (_member_actor guarantees it)
+    form = SocialValueUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = social_value_table_import(
+            actor=actor,
+            data=form.cleaned_data["file"].read(),
+            name=form.cleaned_data["name"],
+            licence_note=form.cleaned_data["licence_note"],
+        )
+        if result.ok:
+            messages.success(
+                request,
+                _("Social value table loaded: %(rows)s rates. It replaces the previous table.")
+                % {"rows": result.rows},
+            )
+            return redirect("reports:social_value")
+    table, rates = selectors.social_value_table_for_member(member_id=actor.member_id)
+    bad = (form.is_bound and bool(form.errors)) or (result is not None and not result.ok)
+    return render(
+        request,
+        "reports/social_value.html",
+        {
+            "form": form,
+            "result": result,
+            "table": table,
+            "rates": rates,
+            "columns": SOCIAL_VALUE_COLUMNS,
+        },
+        status=400 if bad else 200,
+    )
+
+
+UNIT_WORDS = {
+    Unit.COUNT: _lazy("people or items (a count)"),
+    Unit.HOURS: _lazy("hours"),
+    Unit.PERCENT: _lazy("per cent"),
+    Unit.GBP: _lazy("pounds"),
+}
+
+
+def _targets_actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if not actor.can(Perm.SET_REPORT_TARGETS):
+        raise PermissionDenied
+    return actor
+
+
+@login_required
+@require_GET
+def target_list(request: HttpRequest) -> HttpResponse:
+    actor = _targets_actor(request)
+    with consortium_scope(reason="reports: view targets", user_id=actor.user_id):
+        rows = selectors.targets_by_figure()
+    return render(request, "reports/target_list.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_edit(request: HttpRequest, figure_key: str) -> HttpResponse:
+    actor = _targets_actor(request)
+    with consortium_scope(reason="reports: view targets", user_id=actor.user_id):
+        found = [(s, t) for s, t in selectors.targets_by_figure() if s.key == figure_key]
+    if not found:
+        raise Http404("Not found.")
+    spec, target = found[0]
+    initial = (
+        {
+            "green": target.green,
+            "amber": target.amber,
+            "direction": target.direction,
+            "note": target.note,
+        }
+        if target is not None
+        else {}
+    )
+    form = TargetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            target_save(actor=actor, figure_key=spec.key, **form.cleaned_data)
+        except ReportInputError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Target saved for %(title)s.") % {"title": spec.title})
+            return redirect("reports:targets")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "reports/target_form.html",
+        {"form": form, "spec": spec, "target": target},
+        status=status,
+    )
