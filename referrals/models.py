@@ -228,8 +228,11 @@ class Referral(MemberOwnedModel):
             # The inbox's default lists (open work, newest first): read in index order and
             # stopped after a page, however many referrals a member has (selectors.INBOX_OPEN,
             # selectors.OUTGOING_OPEN must match these conditions for the planner to use them).
+            # INCLUDE: the columns the row-level security policy and the list's other conditions
+            # read, so counting a tab (up to selectors.COUNT_CAP) is an index-only scan.
             models.Index(
                 fields=["provider", "-submitted_at", "-id"],
+                include=["member", "resident_user", "status"],
                 name="referral_inbox_open",
                 condition=models.Q(
                     status__in=["routed", "accepted", "in_progress", "outcome_recorded"]
@@ -252,6 +255,7 @@ class Referral(MemberOwnedModel):
             # left out of the index, so counting and paging never step over it).
             models.Index(
                 fields=["member", "-submitted_at", "-id"],
+                include=["provider", "resident_user", "status"],
                 name="referral_outgoing_open",
                 condition=models.Q(
                     status__in=[
