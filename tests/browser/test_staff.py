@@ -8,20 +8,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (  # noqa: F401  (fixtures used by name)
-    Portal,
-    axe_check,
-    browser,
-    context,
-    page,
-    portal,
-    sign_in,
-)
+from tests.browser.conftest import Portal, axe_check, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_member_admin_invites_a_caseworker(page: Any, portal: Portal) -> None:  # noqa: F811
+def test_member_admin_invites_a_caseworker(page: Any, portal: Portal) -> None:
     page.goto("/accounts/login/")
     axe_check(page)
     sign_in(page, "admin.aldgate-bow@demo.example")
