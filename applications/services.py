@@ -125,7 +125,13 @@ def application_submit(*, data: ApplicationInput) -> Application:
 
 def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Application:
     now = timezone.now()
-    resident = Resident.objects.filter(email__iexact=data.email).order_by("pk").first()
+    # Emails are stored lower-cased (the form normalises them): an exact match on the owner's
+    # (member, email) index, not a case-insensitive scan of every resident it may see.
+    resident = (
+        Resident.objects.filter(member_id=owner_id, email=data.email.strip().lower())
+        .order_by("pk")
+        .first()
+    )
     details = {
         "full_name": data.full_name,
         "phone": data.phone,
@@ -135,7 +141,9 @@ def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Appl
         "contact_method": data.contact_method,
     }
     if resident is None:
-        resident = Resident.objects.create(member_id=owner_id, email=data.email, **details)
+        resident = Resident.objects.create(
+            member_id=owner_id, email=data.email.strip().lower(), **details
+        )
     else:
         # The resident's latest contact details are the ones to use.
         for name, value in details.items():
