@@ -46,7 +46,7 @@ def _apply(client: Client, service: Any, members: list[Any], n: int) -> tuple[st
         headers={"Idempotency-Key": key},
         # Each resident from an address of their own: the per-address rate limit (20 an hour,
         # kept in the shared Redis cache across runs) is not what this test is about.
-        REMOTE_ADDR=f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{n + 1}",  # noqa: S311
+        REMOTE_ADDR=f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{n + 1}",
     )
     return key, response
 
