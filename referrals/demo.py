@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from members.scoping import consortium_scope
 from referrals.models import Referral, ReferralContact
+from referrals.services import referral_contact_build
 
 BATCH = 1000
 
@@ -24,21 +25,11 @@ def seed_referrals_demo() -> int:
         )
         batch: list[ReferralContact] = []
         for referral in missing.iterator(chunk_size=BATCH):
-            resident = referral.application.resident
-            batch.append(
-                ReferralContact(
-                    member_id=referral.member_id,
-                    referral=referral,
-                    full_name=resident.full_name,
-                    email=resident.email,
-                    phone=resident.phone,
-                    postcode=resident.postcode,
-                    date_of_birth=resident.date_of_birth,
-                    preferred_language=resident.preferred_language,
-                    contact_method=resident.contact_method,
-                    created_at=referral.submitted_at,
-                )
+            contact = referral_contact_build(
+                referral=referral, resident=referral.application.resident
             )
+            contact.created_at = referral.submitted_at
+            batch.append(contact)
             if len(batch) >= BATCH:
                 ReferralContact.objects.bulk_create(batch)
                 created += len(batch)

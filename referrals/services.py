@@ -182,7 +182,14 @@ def referral_snapshot_contact(*, referral: Referral) -> ReferralContact:
         referral.resident_user_id = resident.user_id
     if not referral.accessibility_needs and application.accessibility_needs:
         referral.accessibility_needs = application.accessibility_needs[:500]
-    return ReferralContact.objects.create(
+    contact = referral_contact_build(referral=referral, resident=resident)
+    contact.save()
+    return contact
+
+
+def referral_contact_build(*, referral: Referral, resident: Resident) -> ReferralContact:
+    """The snapshot of a resident's contact details a provider sees once it accepts (unsaved)."""
+    return ReferralContact(
         member_id=referral.member_id,
         referral=referral,
         full_name=resident.full_name,
