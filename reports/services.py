@@ -60,6 +60,17 @@ class ReportError(Exception):
     """A request the report services refuse, with a message fit to show."""
 
 
+class ReportAlreadyCorrected(ReportError):
+    """The report has a correction already: a further correction corrects that version."""
+
+    def __init__(self, correction: Report) -> None:
+        super().__init__(
+            f"This report has already been corrected by version {correction.version}; "
+            "correct that version instead."
+        )
+        self.correction = correction
+
+
 # Test-only hook, called between computing the snapshot and storing it (the worker-kill test
 # uses it to make a report slow). None in production.
 after_snapshot_hook: Callable[[Report], None] | None = None
@@ -248,13 +259,22 @@ def report_publish(*, report: Report, actor: User | None = None) -> Report:
 @transaction.atomic
 def report_correct(*, report: Report, note: str, actor: User | None = None) -> Report:
     """A corrected version of a published report: recomputed now, saying what changed. The
-    original stays as it was."""
+    original stays as it was. A version is corrected once (ReportAlreadyCorrected otherwise):
+    a further correction corrects the latest version, so the versions form one chain."""
     note = note.strip()
     if not note:
         raise ReportError("Say what the correction changes.")
+    _require_consortium_scope()
+    # The lock report_generate takes for this scope and period, taken first: two corrections of
+    # one report (a double submit, two coordinators) queue here, and the second sees the first.
+    _advisory_lock("report", report.member_id, report.period_start, report.period_end, report.kind)
+    report = Report.objects.get(pk=report.pk)
     if report.status != ReportStatus.PUBLISHED:
         raise ReportError("Only a published report is corrected; regenerate a draft instead.")
-    return report_generate(
+    later = report.corrections.order_by("version").first()
+    if later is not None:
+        raise ReportAlreadyCorrected(later)
+    corrected = report_generate(
         scope_member_id=report.member_id,
         period=(report.period_start, report.period_end),
         kind=report.kind,
@@ -262,6 +282,31 @@ def report_correct(*, report: Report, note: str, actor: User | None = None) -> R
         corrects=report,
         correction_note=note,
     )
+    # The note stays on the report; the audit row carries ids only (it never copies free text).
+    audit_record(
+        actor_id=actor.pk if actor else None,
+        member_id=report.member_id,
+        action=AuditAction.CHANGE,
+        object_type="report",
+        object_id=report.pk,
+        reason=f"corrected by report {corrected.pk} (v{corrected.version})",
+    )
+    return corrected
+
+
+@transaction.atomic
+def report_correct_and_publish(*, report: Report, note: str, actor: User | None = None) -> Report:
+    """What the correction page queues: the corrected version, published at once, so its board
+    is emailed with the note (report_publish). Safe to run twice: a second run with the same
+    note finds the correction the first made and makes no other; a different note for a report
+    corrected meanwhile is refused (ReportAlreadyCorrected), never applied to the wrong version."""
+    try:
+        corrected = report_correct(report=report, note=note, actor=actor)
+    except ReportAlreadyCorrected as exc:
+        if exc.correction.correction_note != note.strip():
+            raise
+        corrected = exc.correction
+    return report_publish(report=corrected, actor=actor)
 
 
 @transaction.atomic
