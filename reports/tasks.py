@@ -109,3 +109,25 @@ def generate_on_demand(
         actor=actor,
     )
     return report.pk
+
+
+@consortium_task("reports.correct_published")
+def correct_published(*, report_id: int, note: str, user_id: int | None = None) -> int | None:
+    """A coordinator's correction of a published report, published at once (the board is
+    emailed). Safe to run twice: a second run finds the correction the first made (the service
+    serialises on the report's advisory lock). A refusal (the report was corrected meanwhile
+    with another note) is final, so it is logged rather than retried."""
+    from accounts.models import User
+    from reports.services import ReportError, report_correct_and_publish
+
+    actor = User.objects.filter(pk=user_id).first() if user_id else None
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        logger.warning("correction of report %s refused: no such report", report_id)
+        return None
+    try:
+        corrected = report_correct_and_publish(report=report, note=note, actor=actor)
+    except ReportError as exc:
+        logger.warning("correction of report %s refused: %s", report_id, exc)
+        return None
+    return corrected.pk
