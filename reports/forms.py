@@ -216,3 +216,20 @@ class TargetForm(forms.Form):
         elif direction == TargetDirection.LOWER_IS_BETTER and green > amber:
             self.add_error("amber", _("When lower is better, amber must be at or above green."))
         return data
+
+
+class ReportCorrectionForm(forms.Form):
+    note = forms.CharField(
+        label=_("What changed"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Shown beside the corrected version on the reports page and in the email to the "
+            "board, e.g. “Two job outcomes for May were recorded late; the funnel and cost per "
+            "outcome are recomputed.” Figures only: no names."
+        ),
+        error_messages={
+            "required": _("Say what the correction changes."),
+            "max_length": _("Keep the note to %(limit_value)s characters (it has %(show_value)s)."),
+        },
+    )

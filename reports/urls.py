@@ -13,5 +13,7 @@ urlpatterns = [
     path("social-value/", views.social_value_table, name="social_value"),
     path("targets/", views.target_list, name="targets"),
     path("targets/<slug:figure_key>/", views.target_edit, name="target_edit"),
+    # Before the download pattern, which would otherwise take "correct" for a file format.
+    path("<int:report_id>/correct/", views.report_correct, name="correct"),
     path("<int:report_id>/<str:fmt>/", views.download, name="download"),
 ]

@@ -1,8 +1,10 @@
 """Reports pages: the list of every quarter's reports with downloads, the coordinator's
-on-demand draft, and downloads served only through an access check (never a public path)."""
+on-demand draft and correction of a published report, and downloads served only through an
+access check (never a public path)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.contrib import messages
@@ -20,8 +22,14 @@ from members.permissions import Perm
 from members.scoping import consortium_scope
 from outbox.services import outbox_enqueue
 from reports import selectors
-from reports.forms import DeliveryCostForm, GenerateDraftForm, SocialValueUploadForm, TargetForm
-from reports.models import DeliveryCost
+from reports.forms import (
+    DeliveryCostForm,
+    GenerateDraftForm,
+    ReportCorrectionForm,
+    SocialValueUploadForm,
+    TargetForm,
+)
+from reports.models import DeliveryCost, Report
 from reports.registry import Unit
 from reports.services import (
     SOCIAL_VALUE_COLUMNS,
@@ -40,6 +48,14 @@ CONTENT_TYPES = {
 }
 
 
+@dataclass(frozen=True)
+class ReportRow:
+    report: Report
+    corrects: Report | None  # the version this one corrects
+    superseded_by: Report | None  # the version that corrects this one
+    can_correct: bool
+
+
 @login_required
 @require_GET
 def report_list_view(request: HttpRequest) -> HttpResponse:
@@ -48,12 +64,26 @@ def report_list_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     with selectors.reports_scope(actor, "reports list"):
         reports = selectors.report_list(actor)
-        quarters = [
-            {"label": period, "reports": list(items)}
-            for period, items in groupby(
-                reports, key=lambda r: r.snapshot.get("period", {}).get("label", "")
-            )
-        ]
+    # A correction and the version it corrects share a scope, so both are in the list whenever
+    # either is: the version numbers and "superseded" come from the list, not more queries.
+    by_pk = {report.pk: report for report in reports}
+    superseded_by = {r.corrects_id: r for r in reports if r.corrects_id is not None}
+    can_correct = actor.can(Perm.GENERATE_REPORTS)
+    rows = [
+        ReportRow(
+            report=report,
+            corrects=by_pk.get(report.corrects_id) if report.corrects_id else None,
+            superseded_by=superseded_by.get(report.pk),
+            can_correct=can_correct and report.is_published and report.pk not in superseded_by,
+        )
+        for report in reports
+    ]
+    quarters = [
+        {"label": period, "rows": list(items)}
+        for period, items in groupby(
+            rows, key=lambda row: row.report.snapshot.get("period", {}).get("label", "")
+        )
+    ]
     return render(
         request,
         "reports/list.html",
@@ -115,6 +145,81 @@ def generate_draft(request: HttpRequest) -> HttpResponse:
         )
         return redirect("reports:list")
     return render(request, "reports/generate.html", {"form": form})
+
+
+def _correction_refusal(report: Report) -> tuple[str, Report | None]:
+    """Why this report cannot be corrected ("" if it can), and the version to correct instead.
+    The page says so up front; the service checks again under its lock."""
+    if not report.is_published:
+        return _(
+            "Only a published report can be corrected. This one is a draft: generate a "
+            "new draft instead."
+        ), None
+    later = report.corrections.order_by("version").first()
+    if later is not None:
+        return (
+            _("This report has already been corrected by version %(version)s.")
+            % {"version": later.version},
+            later,
+        )
+    return "", None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_correct(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The coordinator says what changed; the corrected version is computed and published by a
+    task queued through the outbox (reports.correct_published), like an on-demand draft."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if not actor.can(Perm.GENERATE_REPORTS):
+        raise PermissionDenied
+    with consortium_scope(reason=f"reports: correct report {report_id}", user_id=actor.user_id):
+        report = (
+            selectors.reports_visible_to(actor)
+            .select_related("member")
+            .filter(pk=report_id)
+            .first()
+        )
+        if report is None:
+            raise Http404("Not found.")
+        refusal, correct_instead = _correction_refusal(report)
+    form = ReportCorrectionForm(request.POST or None)
+    if request.method == "POST" and not refusal and form.is_valid():
+        outbox_enqueue(
+            task_name="reports.correct_published",
+            kwargs={
+                "report_id": report.pk,
+                "note": form.cleaned_data["note"],
+                "user_id": actor.user_id,
+            },
+        )
+        messages.success(
+            request,
+            _(
+                "The correction is being generated. Version %(version)s appears on this page, "
+                "published, in a minute or two, and the board is emailed your note."
+            )
+            % {"version": report.version + 1},
+        )
+        return redirect("reports:list")
+    if refusal:
+        status = 409
+    elif form.is_bound and form.errors:
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "reports/correct.html",
+        {
+            "form": form,
+            "report": report,
+            "period_label": report.snapshot.get("period", {}).get("label", ""),
+            "refusal": refusal,
+            "correct_instead": correct_instead,
+        },
+        status=status,
+    )
 
 
 # --- Inputs to the figures: delivery costs, social value table, targets -----------------------
