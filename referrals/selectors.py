@@ -19,12 +19,15 @@ on CaseNote). Every showing of a resident's personal data is written to the audi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connections, router
+from django.db.models import Count, F, Model, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -49,7 +52,7 @@ from referrals.models import (
     RoutingDecision,
 )
 from referrals.routing import month_start
-from services.models import Offer
+from services.models import Offer, Service
 
 S = ReferralStatus
 PAGE_SIZE = 50
@@ -196,7 +199,9 @@ OUTGOING_OPEN = [S.SUBMITTED, S.ROUTED, S.DECLINED, S.ACCEPTED, S.IN_PROGRESS, S
 COUNT_CAP = 1_000
 # What a row of the inbox shows and decides with, read as plain values (no model instances): a
 # page of 50 then costs little more than the rows themselves. A column the row template or
-# inbox_rows uses must be listed here (the view tests render every column).
+# inbox_rows uses must be listed here (the view tests render every column). The names of the
+# service and the parties are not joined in: they come from catalogue_names (a per-process
+# cache of those two small public tables), so the page is a single-table index walk.
 INBOX_COLUMNS = (
     "id",
     "reference",
@@ -210,10 +215,46 @@ INBOX_COLUMNS = (
     "sla_first_contact_due",
     "member_id",
     "provider_id",
-    "member__short_name",
-    "provider__short_name",
-    "service__name",
+    "service_id",
 )
+
+
+class CatalogueNames:
+    """pk -> name for one small catalogue table (members' short names, services' names), kept
+    per process. These are the consortium's public catalogue (no row-level security, the same
+    for every member), so one cache serves every tenant.
+
+    Read in one query when an id is missing (a new member or service shows at once) or the copy
+    is older than `ttl` seconds; saving or deleting a row in this process empties it at once
+    (signals below), so a rename made elsewhere shows within `ttl`."""
+
+    def __init__(self, model: type[Model], field: str, ttl: float = 60.0) -> None:
+        self.model = model
+        self.field = field
+        self.ttl = ttl
+        self._names: dict[int, str] = {}
+        self._read_at = float("-inf")
+
+    def clear(self, **_: Any) -> None:
+        self._read_at = float("-inf")
+
+    def names(self, ids: Iterable[int | None]) -> dict[int, str]:
+        """Every name, read again when stale or when one of `ids` is not known."""
+        names = self._names
+        if time.monotonic() - self._read_at > self.ttl or any(
+            pk is not None and pk not in names for pk in ids
+        ):
+            read_at = time.monotonic()
+            names = dict(self.model._base_manager.values_list("pk", self.field))
+            self._names, self._read_at = names, read_at
+        return names
+
+
+MEMBER_NAMES = CatalogueNames(Member, "short_name")
+SERVICE_NAMES = CatalogueNames(Service, "name")
+for _cache in (MEMBER_NAMES, SERVICE_NAMES):
+    post_save.connect(_cache.clear, sender=_cache.model, weak=False)
+    post_delete.connect(_cache.clear, sender=_cache.model, weak=False)
 
 
 def referral_inbox(
@@ -251,10 +292,40 @@ def referral_inbox(
 
 
 def inbox_values(queryset: QuerySet[Referral]) -> QuerySet[Referral, dict[str, Any]]:
-    """The rows of an inbox list as plain values (INBOX_COLUMNS), with the names of the service
-    and the parties joined in: one query for a page, no model instances. Slice it to a page;
-    count the queryset it came from (the joins would only slow a count down)."""
+    """The rows of an inbox list as plain values (INBOX_COLUMNS): one single-table query for a
+    page, no model instances. Slice it to a page; inbox_rows adds the names."""
     return queryset.values(*INBOX_COLUMNS)
+
+
+# The residents' names for a page, as a statement prepared once per database connection: its
+# text never changes (the ids are its one parameter), so PostgreSQL plans it (and the contact
+# table's row-level security policy) once rather than on every page. Row-level security still
+# decides, on every execution, which rows come back: the plan reads the member scope's settings
+# when it runs, and PostgreSQL plans again if the role changes.
+_CONTACT_NAMES_PREPARE = (
+    "PREPARE inbox_contact_names(bigint[]) AS SELECT referral_id, full_name"
+    " FROM referrals_referralcontact WHERE referral_id = ANY($1)"
+)
+_CONTACT_NAMES_EXECUTE = "EXECUTE inbox_contact_names(%s)"
+
+
+def _contact_names(referral_ids: list[int]) -> dict[int, str]:
+    """referral id -> the resident's name, for the referrals row-level security lets through."""
+    connection = connections[router.db_for_read(ReferralContact)]
+    if connection.vendor != "postgresql":
+        return dict(
+            ReferralContact.objects.unscoped()
+            .filter(referral_id__in=referral_ids)
+            .values_list("referral_id", "full_name")
+        )
+    with connection.cursor() as cursor:
+        # A prepared statement lives as long as its session (a rolled-back transaction keeps
+        # it), so it is prepared again only on a new connection.
+        if getattr(connection, "inbox_names_prepared_on", None) is not connection.connection:
+            cursor.execute(_CONTACT_NAMES_PREPARE)
+            connection.inbox_names_prepared_on = connection.connection  # type: ignore[attr-defined]
+        cursor.execute(_CONTACT_NAMES_EXECUTE, [referral_ids])
+        return dict(cursor.fetchall())
 
 
 def _sees_in_full_row(row: dict[str, Any], member_id: int) -> bool:
@@ -301,16 +372,12 @@ def inbox_rows(
     """The page's rows from inbox_values, with the residents' names where the member may see
     them (sees_in_full; one query, none when no row may show a name)."""
     values = list(values)
-    full = [r["id"] for r in values if _sees_in_full_row(r, member_id)]
-    names = (
-        dict(
-            ReferralContact.objects.unscoped()
-            .filter(referral_id__in=full)
-            .values_list("referral_id", "full_name")
-        )
-        if full
-        else {}
+    members = MEMBER_NAMES.names(
+        r["provider_id"] if tab == Tab.OUTGOING else r["member_id"] for r in values
     )
+    services = SERVICE_NAMES.names(r["service_id"] for r in values)
+    full = [r["id"] for r in values if _sees_in_full_row(r, member_id)]
+    names = _contact_names(full) if full else {}
     href = _detail_href()
     labels = dict(S.choices)
     outgoing = tab == Tab.OUTGOING
@@ -328,12 +395,12 @@ def inbox_rows(
                 id=r["id"],
                 reference=r["reference"],
                 href=href(r["id"]),
-                service=r["service__name"],
+                service=services.get(r["service_id"], ""),
                 status_label=labels.get(status, status),
                 name=names.get(r["id"], ""),
                 area=r["area"],
                 language=r["language"],
-                party=(r["provider__short_name"] or "") if outgoing else r["member__short_name"],
+                party=members.get(r["provider_id"] if outgoing else r["member_id"], ""),
                 overdue=due is not None and due < now,
                 sla_due=due,
             )
