@@ -31,7 +31,12 @@ from procurement.models import Contract, Participation, SpendRecord
 from procurement.selectors import access_contract_by_id, contract_list_for_member
 from procurement.services import participation_save, spend_record_save
 from referrals.models import Outcome, Referral, ReferralStatus
-from referrals.selectors import access_referral_by_id, referral_contact_for, referral_outcomes
+from referrals.selectors import (
+    access_referral_by_id,
+    referral_contact_for,
+    referral_outcomes,
+    referrals_of_either_party,
+)
 from referrals.services import (
     referral_accept,
     referral_close,
@@ -204,8 +209,15 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
     def safely_get_queryset(self, actor: Actor) -> QuerySet[Referral]:
         member_id = require_member(actor)
+        # With no direction, both parties' referrals: a page of them is read as two index
+        # walks (referrals_of_either_party); a direction filter reads one party's index anyway.
+        either = not self.request.query_params.get("direction")
         return (
-            Referral.objects.for_member(member_id)
+            (
+                referrals_of_either_party(member_id)
+                if either
+                else Referral.objects.for_member(member_id)
+            )
             .select_related("service", "provider", "member")
             # A provider that declined no longer sees it (as in access_referral_by_id).
             .exclude(

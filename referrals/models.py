@@ -222,6 +222,11 @@ class Referral(MemberOwnedModel):
                 condition=models.Q(unrouted_since__isnull=False),
             ),
             models.Index(fields=["member", "-submitted_at"], name="referral_outgoing"),
+            # Every referral a provider delivers, newest first: the API's list of both parties
+            # (selectors.EitherPartyQuerySet) walks it, and referral_outgoing, a page at a time.
+            models.Index(
+                fields=["provider", "-submitted_at", "-id"], name="referral_provider_list"
+            ),
             models.Index(
                 fields=["member", "status", "-submitted_at"], name="referral_outgoing_status"
             ),

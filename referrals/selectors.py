@@ -23,11 +23,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, router
 from django.db.models import Count, F, Model, Q, QuerySet
+from django.db.models.expressions import Col
+from django.db.models.lookups import Exact
 from django.db.models.signals import post_delete, post_save
+from django.db.models.sql.where import AND, OR, WhereNode
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +39,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from members.access import not_found
 from members.actor import Actor
+from members.managers import MemberScopedQuerySet
 from members.models import Member
 from referrals.models import (
     OPEN_STATUSES,
@@ -421,6 +425,99 @@ def inbox_counts(*, actor: Actor, now: datetime | None = None) -> dict[str, int]
         return dict.fromkeys(Tab.ALL, 0)
     now = now or timezone.now()
     return {tab: capped_count(referral_inbox(actor=actor, tab=tab, now=now)) for tab in Tab.ALL}
+
+
+# --- both parties' referrals as one list (the API) -----------------------------------------------
+
+
+class EitherPartyQuerySet(MemberScopedQuerySet):
+    """A member's referrals as either party (the provider OR the resident's landlord), read a
+    page at a time as two index walks instead of one scan of the OR.
+
+    PostgreSQL cannot walk one index in the list's order for "member_id = m OR provider_id = m":
+    it gathers every referral of the member and sorts them (0.8 s at 1,000,000 referrals). A
+    slice [a:b] of this queryset (what a paginator takes) is read instead as
+
+        WHERE <the same filters> AND id IN (
+            (<the same, provider_id = m> ORDER BY <the same> LIMIT b)
+            UNION ALL
+            (<the same, member_id = m, provider_id <> m> ORDER BY <the same> LIMIT b))
+        ORDER BY <the same> OFFSET a LIMIT b - a
+
+    The two halves are disjoint and together are the OR, and the first b rows of a list are
+    among the first b of each half, so the rows, their order and the query count are the same.
+    Only with an ordering and a bounded slice; anything else reads the OR as it is.
+    """
+
+    either_party: int | None = None
+
+    def _clone(self) -> Any:
+        # Django's clone copies the query, not the queryset's own attributes.
+        clone = super()._clone()  # type: ignore[misc]
+        clone.either_party = self.either_party
+        return clone
+
+    def __getitem__(self, k: Any) -> Any:
+        member_id = self.either_party
+        if (
+            member_id is None
+            or not isinstance(k, slice)
+            or k.stop is None
+            or k.step is not None
+            or self._result_cache is not None
+            or self.query.is_sliced
+            or self.query.combinator
+            or not self.query.order_by
+        ):
+            return super().__getitem__(k)
+        plain = self.all()
+        plain.either_party = None
+        half = plain._without_the_or(member_id)
+        if half is None:
+            return plain[k]
+        stop = int(k.stop)
+        as_provider = half.filter(provider_id=member_id).values("pk")[:stop]
+        as_landlord = half.filter(member_id=member_id).exclude(provider_id=member_id)
+        both = as_provider.union(as_landlord.values("pk")[:stop], all=True)
+        return plain.filter(pk__in=both)[k]
+
+    def _without_the_or(self, member_id: int) -> EitherPartyQuerySet | None:
+        """This queryset without its first condition, when that is the parties' OR (as
+        referrals_of_either_party puts it): each half states its own party instead, and
+        PostgreSQL, seeing no OR, walks that party's index. None if it is not."""
+        half = self.all()
+        where = half.query.where
+        first = where.children[0] if where.children else None
+        if (
+            where.connector != AND
+            or where.negated
+            or not isinstance(first, WhereNode)
+            or first.connector != OR
+            or first.negated
+            or len(first.children) != 2
+            or {_exact_on(child) for child in first.children}
+            != {("member_id", member_id), ("provider_id", member_id)}
+        ):
+            return None
+        del where.children[0]
+        return half
+
+
+def _exact_on(condition: Any) -> tuple[str, Any] | None:
+    """(column, value) of a `column = value` condition on the referrals table, else None."""
+    if not isinstance(condition, Exact) or not isinstance(condition.lhs, Col):
+        return None
+    if condition.lhs.alias != Referral._meta.db_table:
+        return None
+    return condition.lhs.target.attname, condition.rhs
+
+
+def referrals_of_either_party(member_id: int) -> EitherPartyQuerySet:
+    """Every referral the member is a party to (as Referral.objects.for_member), read a page at
+    a time as two index walks: see EitherPartyQuerySet."""
+    queryset = cast(EitherPartyQuerySet, EitherPartyQuerySet(model=Referral).for_member(member_id))
+    queryset.either_party = member_id
+    return queryset
 
 
 # --- the referral page ---------------------------------------------------------------------------

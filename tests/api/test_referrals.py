@@ -258,3 +258,100 @@ def test_the_coordinator_reroutes_within_the_consent(cast: Any, world: World, ap
         reverse("api:referral-reroute", args=[2**40]), {"provider": 1, "reason": "x"}
     )
     assert missing.status_code == 404
+
+
+def _walk(client: Any, params: dict[str, Any]) -> tuple[list[str], str | None]:
+    """Every page forwards from the first; the references in order and the last `previous`."""
+    seen: list[str] = []
+    body = client.get("/api/v1/referrals/", params).json()
+    while True:
+        seen += [r["reference"] for r in body["results"]]
+        if not body["next"]:
+            return seen, body["previous"]
+        body = client.get(body["next"]).json()
+
+
+def _walk_back(client: Any, url: str | None) -> list[str]:
+    seen: list[str] = []
+    while url:
+        body = client.get(url).json()
+        seen = [r["reference"] for r in body["results"]] + seen
+        url = body["previous"]
+    return seen
+
+
+def test_the_list_of_both_parties_is_the_or_read_as_two_index_walks(
+    cast: Any, world: World, api: Any, monkeypatch: Any
+) -> None:
+    from django.db.models import Q, QuerySet
+
+    from members.scoping import member_scope
+    from referrals.models import ReferralStatus
+    from referrals.selectors import EitherPartyQuerySet
+
+    a, b, service = world.member_a, world.member_b, world.referral.service
+    now = timezone.now()
+    tie = now - timedelta(hours=3)
+    referral_make(b, a, service=service, submitted_at=tie)  # A delivers B's resident's
+    referral_make(b, a, service=service, submitted_at=tie)  # the same instant: tie on id
+    referral_make(a, b, service=service, submitted_at=tie)  # A's resident, B delivers
+    referral_make(a, a, service=service, submitted_at=now - timedelta(hours=2))  # both parties
+    referral_make(a, None, service=service, status=ReferralStatus.SUBMITTED)  # not yet routed
+    referral_make(b, a, service=service, status=ReferralStatus.DECLINED)  # A declined: not A's
+    referral_make(b, b, service=service)  # A is no party
+    with member_scope(a.pk):
+        expected = list(
+            Referral.objects.for_member(a.pk)
+            .exclude(Q(provider_id=a.pk, status=ReferralStatus.DECLINED) & ~Q(member_id=a.pk))
+            .order_by("-submitted_at", "-id")
+            .values_list("reference", flat=True)
+        )
+    assert len(expected) == len(set(expected)) == 8
+    client = api(cast.alice)
+
+    def walks(params: dict[str, Any]) -> tuple[list[str], list[str]]:
+        forwards, previous = _walk(client, params)
+        return forwards, _walk_back(client, previous)
+
+    def as_before(params: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """The same walks read with the OR, as before the two index walks."""
+        with monkeypatch.context() as patch:
+            patch.setattr(EitherPartyQuerySet, "__getitem__", QuerySet.__getitem__)
+            return walks(params)
+
+    for size in (1, 2, 3, 50):
+        forwards, backwards = walks({"page_size": size})
+        assert forwards == expected, size
+        # Backwards from the last page (reversed cursors): what the OR gave.
+        assert (forwards, backwards) == as_before({"page_size": size}), size
+    for params in (
+        {"page_size": 3, "ordering": "updated_at"},
+        {"page_size": 3, "ordering": "-id"},
+        {"page_size": 2, "status": "routed"},
+    ):
+        got = walks(params)
+        assert got == as_before(params), params
+        assert len(got[0]) == len(set(got[0])), params
+    assert len(walks({"page_size": 3, "ordering": "-id"})[0]) == 8
+
+
+def test_the_list_of_both_parties_is_one_query_whatever_the_page(
+    cast: Any, world: World, api: Any
+) -> None:
+    client = api(cast.alice)
+    client.get("/api/v1/referrals/")  # the token's first use records last_used_at
+
+    def referral_sql(params: dict[str, Any], url: str = "/api/v1/referrals/") -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url, params).status_code == 200
+        return [q["sql"] for q in ctx.captured_queries if "referrals_referral" in q["sql"]]
+
+    (both,) = referral_sql({"page_size": 1})
+    assert "UNION ALL" in both
+    for _ in range(5):
+        referral_make(world.member_b, world.member_a, service=world.referral.service)
+    assert len(referral_sql({"page_size": 50})) == 1
+    body = client.get("/api/v1/referrals/", {"page_size": 2}).json()
+    assert len(referral_sql({}, body["next"])) == 1
+    (one_party,) = referral_sql({"direction": "incoming"})
+    assert "UNION" not in one_party
