@@ -31,9 +31,10 @@ class AppendOnlyError(RuntimeError):
 
 
 class AuditEvent(MemberOwnedModel):
-    # The member whose records were touched; empty for consortium-level events.
+    # The member whose records were touched; empty for consortium-level events. No index of
+    # its own: audit_member_at and audit_member_object both start with it.
     member = models.ForeignKey(  # type: ignore[assignment]
-        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
