@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from django.db import connections, router
@@ -265,7 +265,7 @@ def referral_inbox(
     *, actor: Actor, tab: str, now: datetime | None = None, open_only: bool = True
 ) -> QuerySet[Referral]:
     """One tab of a member's inbox: which referrals, in which order. Filter and count this; show
-    a page of it through inbox_values (the columns a row prints, joined in, as plain values).
+    a page of it through inbox_values (the columns a row prints, as plain values).
 
     By default only open referrals: the work to do. Closed and withdrawn ones are there when a
     status is asked for (`open_only=False`); each filter is served by an index that leads with
@@ -275,6 +275,16 @@ def referral_inbox(
     if member_id is None:
         return Referral.objects.none()
     now = now or timezone.now()
+    tab = tab if tab in Tab.ALL else Tab.INCOMING
+    queryset = _inbox_queryset(member_id, tab, now, open_only)
+    # Only this very object carries the mark: filtering or ordering it makes a new queryset
+    # without it, so inbox_values reads a tab's own list with a prepared statement and anything
+    # narrowed with the ORM.
+    queryset.inbox_list = _InboxList(member_id, tab, now, open_only)  # type: ignore[attr-defined]
+    return queryset
+
+
+def _inbox_queryset(member_id: int, tab: str, now: datetime, open_only: bool) -> QuerySet[Referral]:
     # unscoped() + an explicit party filter: stricter than for_member's "member OR provider", and
     # a single-column condition the partial indexes can serve in order. Row-level security
     # still applies underneath.
@@ -295,10 +305,111 @@ def referral_inbox(
     return qs.order_by("-submitted_at", "-id")
 
 
-def inbox_values(queryset: QuerySet[Referral]) -> QuerySet[Referral, dict[str, Any]]:
+def inbox_values(queryset: QuerySet[Referral]) -> QuerySet[Referral, dict[str, Any]] | InboxPage:
     """The rows of an inbox list as plain values (INBOX_COLUMNS): one single-table query for a
-    page, no model instances. Slice it to a page; inbox_rows adds the names."""
+    page, no model instances. Slice it to a page; inbox_rows adds the names.
+
+    A tab's own list, as referral_inbox returned it, is read with a prepared statement (see
+    InboxPage); a filtered or re-sorted one with the ORM."""
+    shape = getattr(queryset, "inbox_list", None)
+    if isinstance(shape, _InboxList) and connections[queryset.db].vendor == "postgresql":
+        return InboxPage(shape, queryset.db)
     return queryset.values(*INBOX_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class _InboxList:
+    member_id: int
+    tab: str
+    now: datetime
+    open_only: bool
+
+
+# Stand-ins for the member and the time while a tab's SQL is compiled once per process; they
+# become the prepared statement's parameters $1 and $2.
+_MEMBER_STANDIN = -7_654_321
+_NOW_STANDIN = datetime(2001, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)
+# (tab, open_only, offset, limit) -> (statement name, PREPARE text, whether it takes the time)
+_INBOX_STATEMENTS: dict[tuple[str, bool, int, int], tuple[str, str, bool]] = {}
+
+
+def _inbox_statement(
+    cursor: Any, tab: str, open_only: bool, offset: int, limit: int
+) -> tuple[str, str, bool]:
+    """The PREPARE for one page of a tab, compiled from the ORM's own query (_inbox_queryset):
+    the member and the time become parameters, every other value (the statuses, the page's
+    bounds) a literal, so PostgreSQL's one plan for it can use the tab's partial index."""
+    key = (tab, open_only, offset, limit)
+    found = _INBOX_STATEMENTS.get(key)
+    if found is not None:
+        return found
+    page = _inbox_queryset(_MEMBER_STANDIN, tab, _NOW_STANDIN, open_only).values(*INBOX_COLUMNS)
+    sql, params = page[offset : offset + limit].query.sql_with_params()
+    pieces = sql.split("%s")
+    if "%%" in sql or len(pieces) != len(params) + 1 or _MEMBER_STANDIN not in params:
+        raise RuntimeError(f"The inbox's {tab} list does not compile to a statement: {sql}")
+    text = [pieces[0]]
+    for param, piece in zip(params, pieces[1:], strict=True):
+        if isinstance(param, int) and param == _MEMBER_STANDIN:
+            text.append("$1")
+        elif isinstance(param, datetime) and param == _NOW_STANDIN:
+            text.append("$2")
+        elif isinstance(param, str):
+            text.append(cursor.mogrify("%s", [param]).decode())  # quoted by the driver
+        else:
+            raise RuntimeError(f"The inbox's {tab} list has a parameter of type {type(param)}")
+        text.append(piece)
+    takes_now = _NOW_STANDIN in params
+    name = f"inbox_{tab}_{'open' if open_only else 'all'}_{offset}_{limit}"
+    types = "bigint, timestamptz" if takes_now else "bigint"
+    prepare = f"PREPARE {name}({types}) AS {''.join(text)}"
+    _INBOX_STATEMENTS[key] = (name, prepare, takes_now)
+    return name, prepare, takes_now
+
+
+def _prepare_once(connection: Any, cursor: Any, name: str, prepare: str) -> None:
+    """PREPARE on this connection unless done already. A prepared statement lives as long as its
+    session (a rolled-back transaction keeps it), so each is prepared again only on a new
+    connection."""
+    held: tuple[Any, set[str]] | None = getattr(connection, "inbox_prepared", None)
+    if held is None or held[0] is not connection.connection:
+        held = (connection.connection, set())
+        connection.inbox_prepared = held
+    if name not in held[1]:
+        cursor.execute(prepare)
+        held[1].add(name)
+
+
+class InboxPage:
+    """A tab's own list (referral_inbox, unfiltered) sliced to a page, read with a prepared
+    statement: no query to build or compile in Python, no plan to make in PostgreSQL, the same
+    rows as the ORM's (the statement is compiled from the ORM's query). Row-level security
+    applies as to any query: the policies read the member scope's settings when it runs."""
+
+    def __init__(self, shape: _InboxList, using: str) -> None:
+        self.shape = shape
+        self.using = using
+
+    def __getitem__(self, k: slice) -> list[dict[str, Any]]:
+        if not isinstance(k, slice) or k.step is not None or k.stop is None:
+            raise TypeError("An inbox page is read as a slice [start:stop].")
+        offset = max(int(k.start or 0), 0)
+        limit = max(int(k.stop) - offset, 0)
+        if not limit:
+            return []
+        shape = self.shape
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            name, prepare, takes_now = _inbox_statement(
+                cursor, shape.tab, shape.open_only, offset, limit
+            )
+            _prepare_once(connection, cursor, name, prepare)
+            if takes_now:
+                cursor.execute(f"EXECUTE {name}(%s, %s)", [shape.member_id, shape.now])
+            else:
+                cursor.execute(f"EXECUTE {name}(%s)", [shape.member_id])
+            columns = [column[0] for column in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 # The residents' names for a page, as a statement prepared once per database connection: its
@@ -310,7 +421,13 @@ _CONTACT_NAMES_PREPARE = (
     "PREPARE inbox_contact_names(bigint[]) AS SELECT referral_id, full_name"
     " FROM referrals_referralcontact WHERE referral_id = ANY($1)"
 )
-_CONTACT_NAMES_EXECUTE = "EXECUTE inbox_contact_names(%s)"
+# The plan is the same whatever the ids (a lookup of each in the contact table's unique key),
+# so PostgreSQL is told to keep it: left to choose, it plans again on every call because its
+# estimate for one plan of any list is a little above that for a plan of the list in hand. SET
+# LOCAL ends with the transaction (the member scope's), and the same round trip carries it.
+_CONTACT_NAMES_EXECUTE = (
+    "SET LOCAL plan_cache_mode = force_generic_plan; EXECUTE inbox_contact_names(%s)"
+)
 
 
 def _contact_names(referral_ids: list[int]) -> dict[int, str]:
@@ -323,11 +440,7 @@ def _contact_names(referral_ids: list[int]) -> dict[int, str]:
             .values_list("referral_id", "full_name")
         )
     with connection.cursor() as cursor:
-        # A prepared statement lives as long as its session (a rolled-back transaction keeps
-        # it), so it is prepared again only on a new connection.
-        if getattr(connection, "inbox_names_prepared_on", None) is not connection.connection:
-            cursor.execute(_CONTACT_NAMES_PREPARE)
-            connection.inbox_names_prepared_on = connection.connection  # type: ignore[attr-defined]
+        _prepare_once(connection, cursor, "inbox_contact_names", _CONTACT_NAMES_PREPARE)
         cursor.execute(_CONTACT_NAMES_EXECUTE, [referral_ids])
         return dict(cursor.fetchall())
 

@@ -109,7 +109,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     filtered = filterset.is_bound and filterset.is_valid()
-    queryset = filterset.qs if filtered else filterset.queryset
     # The tab counts are on the full page only (the htmx partial does not show them). With no
     # filter (sorting aside) the list is its tab, already counted: not counted twice.
     counts = None if request.htmx else selectors.inbox_counts(actor=actor, now=now)  # type: ignore[attr-defined]
@@ -118,6 +117,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         for name, value in filterset.form.cleaned_data.items()
         if name != "sort"
     )
+    resorted = filtered and filterset.form.cleaned_data.get("sort") not in (None, "", "newest")
+    # Neither narrowed nor sorted otherwise: the tab's own list, as referral_inbox returned it,
+    # which inbox_values reads with a prepared statement.
+    queryset = filterset.qs if (narrowed or resorted) else filterset.queryset
     paginator = CappedPaginator(selectors.inbox_values(queryset), PAGE_SIZE, counted=queryset)
     if counts is not None and not narrowed:
         paginator.count = counts[tab]

@@ -136,3 +136,57 @@ def test_the_provider_gets_no_names_before_accepting(
     assert name not in page(client)[0]
     client.post(url("accept", referral_to_b))
     assert name in page(client)[0]
+
+
+@pytest.mark.parametrize("open_only", [True, False])
+def test_a_tabs_own_list_read_with_a_prepared_statement_is_the_orms(
+    member_a: Any, member_b: Any, service: Any, alice: Any, charlie: Any, open_only: bool
+) -> None:
+    bulk_referrals(member_a, member_b, service, 60)
+    bulk_referrals(member_b, member_a, service, 3)
+    now = timezone.now()
+    seen = 0
+    for user in (alice, charlie):
+        for tab in selectors.Tab.ALL:
+            with as_member(user):
+                actor = actor_of(user)
+                listed = selectors.referral_inbox(
+                    actor=actor, tab=tab, now=now, open_only=open_only
+                )
+                prepared = selectors.inbox_values(listed)
+                assert isinstance(prepared, selectors.InboxPage)
+                orm = listed.all().values(*selectors.INBOX_COLUMNS)
+                assert prepared[3:3] == []
+                for start, stop in ((0, 50), (50, 100), (0, 1)):
+                    with CaptureQueriesContext(connection) as captured:
+                        rows = prepared[start:stop]
+                    assert rows == list(orm[start:stop]), (user, tab, start)
+                    assert any("EXECUTE inbox_" in q["sql"] for q in captured.captured_queries)
+                    seen += len(rows)
+    assert seen > 100
+
+
+def test_a_filtered_or_sorted_list_is_read_with_the_orm(charlie: Any) -> None:
+    with as_member(charlie):
+        listed = selectors.referral_inbox(actor=actor_of(charlie), tab="incoming")
+        assert isinstance(selectors.inbox_values(listed), selectors.InboxPage)
+        for changed in (listed.filter(area="E1"), listed.order_by("reference"), listed.all()):
+            assert not isinstance(selectors.inbox_values(changed), selectors.InboxPage)
+
+
+def test_the_page_reads_its_tab_prepared_unless_filtered_or_sorted(
+    client: Any, member_a: Any, member_b: Any, service: Any, charlie: Any
+) -> None:
+    bulk_referrals(member_a, member_b, service, 3)
+    client.force_login(charlie)
+
+    def prepared(query: str) -> bool:
+        page(client, query)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url("inbox") + query).status_code == 200
+        return any("EXECUTE inbox_incoming" in q["sql"] for q in captured.captured_queries)
+
+    assert prepared("") and prepared("?sort=newest") and prepared("?tab=incoming&page=1")
+    assert not prepared("?sort=sla") and not prepared("?area=E1") and not prepared("?status=all")
+    default, _ = page(client)
+    assert all(f"Resident {i}" in default for i in range(3))
