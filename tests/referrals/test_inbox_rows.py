@@ -190,3 +190,18 @@ def test_the_page_reads_its_tab_prepared_unless_filtered_or_sorted(
     assert not prepared("?sort=sla") and not prepared("?area=E1") and not prepared("?status=all")
     default, _ = page(client)
     assert all(f"Resident {i}" in default for i in range(3))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_the_statements_again(
+    client: Any, member_a: Any, member_b: Any, service: Any, charlie: Any
+) -> None:
+    bulk_referrals(member_a, member_b, service, 2)
+    client.force_login(charlie)
+    _, warm = page(client)
+    _, warm = page(client)
+    connection.close()  # the server forgets every prepared statement of the session
+    content, fresh = page(client)
+    assert "Resident 1" in content
+    assert fresh > warm  # PREPAREd again
+    assert page(client)[1] == warm

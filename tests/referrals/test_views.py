@@ -388,7 +388,8 @@ def bulk_referrals(landlord: Any, provider: Any, service: Any, count: int) -> No
 
 def inbox_queries(client: Any, query: str = "") -> int:
     # Once first: a new member or service is read into the per-process name cache
-    # (selectors.CatalogueNames) the first time a page shows it; that is not per page.
+    # (selectors.CatalogueNames), and a page's statements are PREPAREd on the connection, the
+    # first time; neither is per page.
     assert client.get(url("inbox") + query).status_code == 200
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url("inbox") + query)
