@@ -19,12 +19,18 @@ How it is fast on PostgreSQL (1,000,000 referrals: see bench/README.md for the m
   inside an explicit, audited `consortium_scope`: the policies still check every row.
 - Ids are reserved from each table's own sequence (`nextval`), so the foreign keys line up and
   the portal's later inserts never collide with them. The application role may not `setval`.
-- Indexes stay in place: the application role does not own the tables (it cannot drop an index),
-  and dropping shared indexes under a live portal is not safe anyway. ANALYZE runs afterwards as
-  the owning role when DATABASE_OWNER_URL is set (only an owner may analyze).
+- As the application role (`--online`) every index stays in place: that role does not own the
+  tables, and dropping shared indexes under a live portal is not safe anyway. As the owner (the
+  command's default) a load that at least doubles the referrals table drops the foreign keys,
+  unique constraints and secondary indexes and rebuilds them at the end of the same transaction
+  (_drop_secondary), keeping only the two indexes the policies' subqueries need (KEPT_INDEXES).
+- The transaction runs with JIT off and bigger sort memory (LOAD_SETTINGS); one thread generates
+  the next chunk while PostgreSQL writes this one, starting with a small chunk (_chunk_sizes).
+- ANALYZE (and VACUUM of the referrals table) runs afterwards as the owning role when
+  DATABASE_OWNER_URL is set (only an owner may analyze).
 
-On SQLite (the embedded mode) the same rows go in through `bulk_create` in large batches: slower,
-but the same data.
+On SQLite (the embedded mode) the same SQL runs from temporary tables filled with `executemany`:
+slower, but the same data.
 """
 
 from __future__ import annotations
