@@ -39,9 +39,10 @@ class Command(BaseCommand):
             action="store_true",
             help="Connect as the application role and keep every index and foreign key in "
             "place while loading: slower, but the portal stays usable. By default, when "
-            "DATABASE_OWNER_URL is set, the load runs as the owner and drops the foreign keys "
-            "and non-unique indexes of the loaded tables for the load, rebuilding them at the end "
-            "(same transaction; the tables are locked meanwhile).",
+            "DATABASE_OWNER_URL is set, the load runs as the owner and, when it at least doubles "
+            "the referrals table, drops the foreign keys, unique constraints and secondary "
+            "indexes of the loaded tables for the load, rebuilding them at the end (same "
+            "transaction; the tables are locked meanwhile).",
         )
         parser.add_argument(
             "--no-analyze", action="store_true", help="Skip ANALYZE of the loaded tables."
