@@ -11,7 +11,10 @@ session, authentication, CSP, the member scope and its row-level security settin
 2. the inbox page (GET /referrals/, HTML) against a bare Django JSON view returning those same
    50 rows as `.values()` on the same server (same handler, same middleware);
 3. the median latency of the inbox page at 1,000,000 referrals against at 10,000 (target: no
-   more than 1.3 times).
+   more than 1.3 times);
+4. the median latency of the API's referral list with no direction (GET /api/v1/referrals/: both
+   parties' referrals, first page of 50) at 1,000,000 against at 10,000 (informational; 15
+   requests per size, well under the API's per-user rate limit).
 
 The in-process test client is used rather than a socket, so the figures are the portal's own
 cost without network noise. Default sizes 10,000 and 1,000,000 (`--scale N` changes the large
@@ -103,6 +106,21 @@ def _client_for(slug: str) -> Any:
     return client, user
 
 
+def _api_client(provider_id: int, user: Any) -> Any:
+    """A test client with a fresh bearer token for the caseworker (one day)."""
+    from django.test import Client
+
+    from api.services import api_token_issue
+    from members.scoping import member_scope
+    from members.selectors import actor_for_user
+
+    with member_scope(provider_id, user_id=user.pk):
+        token = api_token_issue(
+            owner=actor_for_user(user), name="inbox benchmark", days=1
+        ).plaintext
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
 def _measure(ctx: BenchContext, size: int) -> dict[str, float]:
     from django.db import transaction
     from django.test.utils import override_settings
@@ -139,6 +157,12 @@ def _measure(ctx: BenchContext, size: int) -> dict[str, float]:
         response = client.get("/bench/bare-json/")
         assert response.status_code == 200, response.status_code
 
+    api = _api_client(provider_id, user)
+
+    def api_list() -> None:
+        response = api.get("/api/v1/referrals/")
+        assert response.status_code == 200, response.status_code
+
     with override_settings(ROOT_URLCONF=__name__):
         figures = {
             "list": _rate(inbox_list),
@@ -146,6 +170,7 @@ def _measure(ctx: BenchContext, size: int) -> dict[str, float]:
             "page": _rate(inbox_page),
             "bare": _rate(bare_page),
             "latency": median_seconds(inbox_page, repeat=25, warmup=3),
+            "api": median_seconds(api_list, repeat=15, warmup=3),
             "present": float(present),
         }
     return figures
@@ -181,6 +206,15 @@ def run(ctx: BenchContext) -> list[Result]:
             baseline_label=f"at {at_small:,} referrals",
             higher_is_better=False,
             target_ratio=1.3,
+        ),
+        Result(
+            name=f"API referral list, both parties, median latency at {large:,} vs {at_small:,}",
+            value=big["api"] * 1000,
+            unit="ms",
+            baseline=small["api"] * 1000,
+            baseline_label=f"at {at_small:,} referrals",
+            higher_is_better=False,
+            note="informational: GET /api/v1/referrals/ (no direction), first page of 50",
         ),
         Result(
             name=f"inbox list at {at_small:,} referrals",

@@ -22,8 +22,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, NamedTuple, cast
 
 from django.db import connections, router
 from django.db.models import Count, F, Model, Q, QuerySet
@@ -34,6 +34,7 @@ from django.db.models.sql.where import AND, OR, WhereNode
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -456,9 +457,9 @@ def _sees_in_full_row(row: dict[str, Any], member_id: int) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class InboxRow:
-    """One row of the inbox table, ready to print (the template does no lookups)."""
+class InboxRow(NamedTuple):
+    """One row of the inbox table, ready to print (the template does no lookups). A named tuple:
+    immutable, and a third of the cost of a frozen dataclass to build, 50 times a page."""
 
     id: int
     reference: str
@@ -473,6 +474,10 @@ class InboxRow:
     party: str
     overdue: bool
     sla_due: datetime | None
+    # sla_due in the current time zone, formatted as the template's `date` filter would ("c"
+    # and "j M, H:i"), here once rather than by two filters per row in the template.
+    sla_due_iso: str = ""
+    sla_due_text: str = ""
 
 
 def _detail_href() -> Callable[[int], str]:
@@ -497,6 +502,8 @@ def inbox_rows(
     names = _contact_names(full) if full else {}
     href = _detail_href()
     labels = dict(S.choices)
+    months: dict[int, str] = {}
+    zone = timezone.get_current_timezone()
     outgoing = tab == Tab.OUTGOING
     rows = []
     for r in values:
@@ -520,9 +527,27 @@ def inbox_rows(
                 party=members.get(r["provider_id"] if outgoing else r["member_id"], ""),
                 overdue=due is not None and due < now,
                 sla_due=due,
+                sla_due_iso=local.isoformat() if (local := _local(due, zone)) else "",
+                sla_due_text=_day_month_time(local, months) if local else "",
             )
         )
     return rows
+
+
+def _local(value: datetime | None, zone: tzinfo) -> datetime | None:
+    """As the template's `date` filter sees a datetime: in the current time zone."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(zone)
+
+
+def _day_month_time(local: datetime, months: dict[int, str]) -> str:
+    """The `date` filter's "j M, H:i" (e.g. "3 Feb, 09:05"), with each month's abbreviation
+    translated once per page (`months`) rather than once per row."""
+    month = months.get(local.month)
+    if month is None:
+        month = months[local.month] = str(MONTHS_3[local.month]).title()
+    return f"{local.day} {month}, {local.hour:02d}:{local.minute:02d}"
 
 
 def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:

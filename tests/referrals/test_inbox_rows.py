@@ -205,3 +205,36 @@ def test_a_new_connection_prepares_the_statements_again(
     assert "Resident 1" in content
     assert fresh > warm  # PREPAREd again
     assert page(client)[1] == warm
+
+
+def test_due_dates_read_as_the_date_filter_would_print_them(settings: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template("{{ due|date:'c' }}|{{ due|date:'j M, H:i' }}")
+    start = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # across a clock change in Europe/London
+    dues = [start + timedelta(minutes=37 * i) for i in range(6)]
+    dues += [datetime(2026, m, d, 23, 59, tzinfo=UTC) for m, d in ((1, 1), (10, 25), (12, 31))]
+    for language, _ in settings.LANGUAGES:
+        with translation.override(language):
+            for due in dues:
+                values = {
+                    "id": 1,
+                    "reference": "HC-X",
+                    "status": "routed",
+                    "area": "E1",
+                    "language": "en",
+                    "submitted_at": due,
+                    "accepted_at": None,
+                    "first_contact_at": None,
+                    "sla_accept_due": due,
+                    "sla_first_contact_due": None,
+                    "member_id": 0,
+                    "provider_id": 0,
+                    "service_id": 0,
+                }
+                (row,) = selectors.inbox_rows([values], member_id=-1, now=due)
+                expected = template.render(Context({"due": due}))
+                assert f"{row.sla_due_iso}|{row.sla_due_text}" == expected, (language, due)
