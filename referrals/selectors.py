@@ -383,8 +383,10 @@ def _prepare_once(connection: Any, cursor: Any, name: str, prepare: str) -> None
 
 class InboxPage:
     """A tab's own list (referral_inbox, unfiltered) sliced to a page, read with a prepared
-    statement: no query to build or compile in Python, no plan to make in PostgreSQL, the same
-    rows as the ORM's (the statement is compiled from the ORM's query). Row-level security
+    statement: no query to build or compile in Python, the same rows as the ORM's (the statement
+    is compiled from the ORM's query). PostgreSQL decides whether to keep one plan for it or plan
+    each call (it keeps planning the incoming tab's: a generic plan cannot know how many
+    referrals the member has, and for a small table it would sort them all). Row-level security
     applies as to any query: the policies read the member scope's settings when it runs."""
 
     def __init__(self, shape: _InboxList, using: str) -> None:
