@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -101,3 +101,44 @@ def as_owner() -> Iterator[None]:
     finally:
         connection.close()
         connection.settings_dict.update(saved)
+
+
+def copy_database(source: str, target: str) -> bool:
+    """`createdb -T source target`, as the owning role (it may create databases and owns the
+    source). Every connection of this process is closed first: PostgreSQL copies only a database
+    nobody is connected to. False when `target` exists already (it is left as it is)."""
+    import psycopg2
+    from django.db import connections
+    from psycopg2 import sql
+
+    for conn in connections.all():
+        conn.close()
+    owner = urlsplit(os.environ["DATABASE_OWNER_URL"])
+    with closing(psycopg2.connect(owner._replace(path="/postgres").geturl())) as pg:
+        pg.autocommit = True
+        with pg.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [target])
+            if cursor.fetchone():
+                return False
+            cursor.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(target), sql.Identifier(source)
+                )
+            )
+    return True
+
+
+@contextmanager
+def use_database(name: str) -> Iterator[None]:
+    """Point the default connection at another database of the same origin for the block
+    (same roles, same schema): e.g. a 10,000-referral copy kept beside the growing one."""
+    from django.db import connection
+
+    saved = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = saved
