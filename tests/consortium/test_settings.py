@@ -131,6 +131,19 @@ def test_embedded_default_uses_sqlite_and_in_process_tasks_and_says_so_once(tmp_
     assert "no DATABASE_URL" in result.stderr and "no REDIS_URL" in result.stderr
 
 
+def test_embedded_mode_starts_without_system_check_warnings(tmp_path: Path) -> None:
+    # SQLite cannot do the covering indexes or nulls_distinct; bin/demo should not greet the
+    # user with thirty lines about it.
+    result = run_python(
+        SETUP + "from django.core.management import call_command; call_command('check')",
+        DJANGO_ENV="development",
+        VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "W040" not in result.stderr + result.stdout
+
+
 def test_with_urls_set_it_uses_postgresql_and_redis_and_is_not_embedded() -> None:
     result = run_python(
         SETUP + "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER,"
