@@ -63,13 +63,28 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 600))
 
 
+def _registered_task(name: str) -> Any:
+    """The task called `name`, importing every app's tasks module first if this process has not
+    yet (a web process imports only those its views happen to use: autodiscovery runs when a
+    worker starts). None when no installed app defines it."""
+    task = current_app.tasks.get(name)
+    if task is None:
+        current_app.loader.import_default_modules()
+        task = current_app.tasks.get(name)
+    return task
+
+
 def _publish(message: OutboxMessage) -> None:
     kwargs = {**message.kwargs, "outbox_message_id": str(message.id)}
     if message.scope_member_id is not None:
         kwargs["member_id"] = message.scope_member_id
-    task = current_app.tasks.get(message.task_name)
+    task = _registered_task(message.task_name)
     if task is None:
-        # A task defined in code that this process did not import: send by name.
+        if current_app.conf.task_always_eager:
+            # In-process (embedded) mode has no broker: a task sent by name would go nowhere.
+            # Fail, so the message stays queued and says why.
+            raise LookupError(f"no task named {message.task_name!r}")
+        # Not defined in this code base (another service's worker may know it): send by name.
         current_app.send_task(message.task_name, kwargs=kwargs, task_id=str(message.id))
         return
     result = task.apply_async(kwargs=kwargs, task_id=str(message.id), retry=False)

@@ -4,7 +4,11 @@ broker outage; a duplicate delivery does the work once."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -128,3 +132,47 @@ def test_a_consumer_that_fails_leaves_no_claim_so_a_retry_does_the_work() -> Non
     assert not ProcessedMessage.objects.filter(message_id=message.pk).exists()
     count_runs.apply(kwargs={"label": "retry", "outbox_message_id": str(message.pk)}).get()
     assert runs_of("retry") == 1
+
+
+def test_a_fresh_web_process_finds_a_task_its_views_never_imported(tmp_path: Path) -> None:
+    # bin/demo's web process relays with tasks run in-process; a task whose module no view had
+    # imported was sent by name to a broker that does not exist, and the correction was lost.
+    code = (
+        "import django; django.setup(); from celery import current_app; "
+        "before = 'reports.correct_published' in current_app.tasks; "
+        "from outbox.services import _registered_task; "
+        "print(before, _registered_task('reports.correct_published') is not None, "
+        "_registered_task('no.such.task') is None)"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL", "DJANGO_ENV"}
+    }
+    result = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**env, "DJANGO_ENV": "development", "VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True"]
+
+
+def test_in_process_mode_keeps_a_message_for_an_unknown_task_queued() -> None:
+    from celery import current_app
+
+    with transaction.atomic():
+        message = outbox_enqueue(task_name="no.such.task")
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        result = outbox_relay()
+    finally:
+        current_app.conf.task_always_eager = eager
+    message.refresh_from_db()
+    assert (result.sent, result.failed) == (0, 1)
+    assert message.relayed_at is None
+    assert message.last_error == "LookupError"
