@@ -69,9 +69,10 @@ from services.models import Offer, Service
 
 logger = logging.getLogger(__name__)
 
-# Scale references are "HS-XXXX-XXXX", built from the application's id. Random references made
-# by the portal (referrals.models.new_reference) start with "HC-", so the two can never collide,
-# and scale rows are easy to find.
+# Scale references are "HS-" and two groups of four characters built from the application's id
+# (id 123456 gives "HS-2222-6K78"). Random references made by the portal
+# (referrals.models.new_reference) start with "HC-", so the two can never collide, and scale rows
+# are easy to find.
 REFERENCE_PREFIX = "HS-"
 QUARTERS = 6
 DEFAULT_SEED = 20260401
