@@ -70,6 +70,11 @@ def report_list(actor: Actor) -> list[Report]:
     )
 
 
+def report_correction(report: Report) -> Report | None:
+    """The version that corrects this report, if any (a version is corrected at most once)."""
+    return report.corrections.order_by("version").first()
+
+
 def access_report_file(actor: Actor, report_id: object, fmt: object) -> ReportFile:
     """The file, or the same 404 for missing, not yours and not published."""
     if fmt not in FileFormat.values:

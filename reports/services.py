@@ -47,6 +47,7 @@ from reports.models import (
     TargetDirection,
 )
 from reports.registry import all_figures
+from reports.selectors import report_correction
 from reports.snapshot import snapshot_build
 from services.models import Service
 
@@ -271,7 +272,7 @@ def report_correct(*, report: Report, note: str, actor: User | None = None) -> R
     report = Report.objects.get(pk=report.pk)
     if report.status != ReportStatus.PUBLISHED:
         raise ReportError("Only a published report is corrected; regenerate a draft instead.")
-    later = report.corrections.order_by("version").first()
+    later = report_correction(report)
     if later is not None:
         raise ReportAlreadyCorrected(later)
     corrected = report_generate(

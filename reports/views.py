@@ -155,7 +155,7 @@ def _correction_refusal(report: Report) -> tuple[str, Report | None]:
             "Only a published report can be corrected. This one is a draft: generate a "
             "new draft instead."
         ), None
-    later = report.corrections.order_by("version").first()
+    later = selectors.report_correction(report)
     if later is not None:
         return (
             _("This report has already been corrected by version %(version)s.")
