@@ -38,7 +38,7 @@ find_python() {
 }
 
 ensure_venv() {
-    local extra="${1:-}"  # "" for the portal, "test" for the test tools too
+    local extra="${1:-}"  # "" for the portal, "embedded" for its demo server, "test" for all
     if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then
         local py
         py="$(find_python)" || die "Python 3.12 or newer (with venv and ensurepip) was not found.

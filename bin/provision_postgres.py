@@ -7,22 +7,37 @@ is changed and no superuser is needed.
 """
 
 import os
+import socket
 import sys
-from urllib.parse import unquote, urlsplit
+from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
+from psycopg2.extensions import parse_dsn
 
 
 def parts(url: str) -> dict[str, str]:
-    u = urlsplit(url)
+    # libpq parses the URL: a percent-encoded host is a socket directory (the embedded server).
+    dsn = parse_dsn(url)
     return {
-        "user": unquote(u.username or ""),
-        "password": unquote(u.password or ""),
-        "host": u.hostname or "127.0.0.1",
-        "port": str(u.port or 5432),
-        "dbname": u.path.lstrip("/") or "consortium",
+        "user": dsn.get("user", ""),
+        "password": dsn.get("password", ""),
+        "host": dsn.get("host", "127.0.0.1"),
+        "port": dsn.get("port", "5432"),
+        "dbname": dsn.get("dbname", "consortium"),
     }
+
+
+def server_answers(url: str) -> bool:
+    """Whether a PostgreSQL server listens where the URL points (whoever may sign in)."""
+    p = parts(url)
+    if p["host"].startswith("/"):
+        return (Path(p["host"]) / f".s.PGSQL.{p['port']}").exists()
+    try:
+        socket.create_connection((p["host"], int(p["port"])), timeout=3).close()
+    except OSError:
+        return False
+    return True
 
 
 def can_connect(p: dict[str, str]) -> bool:
@@ -34,6 +49,8 @@ def can_connect(p: dict[str, str]) -> bool:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--server-answers"]:
+        return 0 if server_answers(os.environ.get("DATABASE_URL", "")) else 1
     app_url = os.environ.get("DATABASE_URL", "")
     if not app_url.startswith(("postgres://", "postgresql://")):
         return 0
@@ -41,8 +58,8 @@ def main() -> int:
     app, owner = parts(app_url), parts(owner_url)
     if can_connect(app) and can_connect(owner):
         return 0
-    su_url = os.environ.get(
-        "POSTGRES_SUPERUSER_URL", f"postgres://postgres@{owner['host']}:{owner['port']}/postgres"
+    su_url = os.environ.get("POSTGRES_SUPERUSER_URL") or (
+        f"postgres://postgres@{owner['host']}:{owner['port']}/postgres"
     )
     try:
         conn = psycopg2.connect(connect_timeout=5, **{**parts(su_url), "dbname": "postgres"})

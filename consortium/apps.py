@@ -17,11 +17,11 @@ class ConsortiumConfig(AppConfig):
 
         embedded = []
         if settings.EMBEDDED_DATABASE:
-            embedded.append("SQLite database (no DATABASE_URL)")
+            embedded.append("the embedded PostgreSQL server in var/ (no DATABASE_URL)")
         if settings.EMBEDDED_BROKER:
             embedded.append("Celery tasks run in-process (no REDIS_URL)")
         if embedded:
             logger.warning(
-                "Embedded mode: %s. Set DATABASE_URL and REDIS_URL for PostgreSQL and Redis.",
+                "Embedded mode: %s. Set DATABASE_URL and REDIS_URL to use your own servers.",
                 "; ".join(embedded),
             )

@@ -2,7 +2,8 @@
 
 One module for every environment. DJANGO_ENV picks the defaults (development, test, production);
 every value can be overridden by its variable and a bad value stops start-up with the variable's
-name. With no DATABASE_URL the portal runs on SQLite, and with no REDIS_URL Celery runs tasks
+name. With no DATABASE_URL the portal runs on the embedded PostgreSQL server in `var/` (see
+consortium/embedded_postgres.py; `bin/demo` starts it), and with no REDIS_URL Celery runs tasks
 in-process: the "embedded" default for trying it out on a laptop.
 """
 
@@ -15,6 +16,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from consortium.embedded_postgres import default_database_urls
 from consortium.env import Env, EnvError
 
 env = Env()
@@ -119,47 +121,31 @@ TEMPLATES = [
 ]
 
 # --- Database ----------------------------------------------------------------------------------
-DATABASE_URL = env.url("DATABASE_URL", ["postgres", "postgresql", "sqlite"])
+# PostgreSQL only, everywhere. With no DATABASE_URL the portal uses the embedded server that
+# `bin/demo` runs in var/postgres (same roles and row-level security as production).
+EMBEDDED_DATABASE = env.str("DATABASE_URL") is None or env.str("EMBEDDED_POSTGRES_DATA") is not None
+_embedded_app_url, _embedded_owner_url = default_database_urls(VAR_DIR)
+DATABASE_URL = env.url("DATABASE_URL", ["postgres", "postgresql"]) or _embedded_app_url
 # Migrations run as the role that owns the tables; the application connects as a role that does
 # not, so PostgreSQL row-level security applies to every query it makes.
-DATABASE_OWNER_URL = env.url("DATABASE_OWNER_URL", ["postgres", "postgresql", "sqlite"])
-EMBEDDED_DATABASE = DATABASE_URL is None
-# The role the application connects as; migrations grant it what it needs and nothing more.
-DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE") or (
-    dj_database_url.parse(DATABASE_URL).get("USER") if DATABASE_URL else None
+DATABASE_OWNER_URL = env.url("DATABASE_OWNER_URL", ["postgres", "postgresql"]) or (
+    _embedded_owner_url if env.str("DATABASE_URL") is None else None
 )
+# The role the application connects as; migrations grant it what it needs and nothing more.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE") or dj_database_url.parse(DATABASE_URL).get("USER")
 
-if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
-            conn_health_checks=True,
-        )
-    }
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})
-        DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int(
-            "DATABASE_CONNECT_TIMEOUT", 5, minimum=1
-        )
-        DATABASES["default"]["OPTIONS"]["application_name"] = "consortium-portal"
-else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(VAR_DIR / "portal.sqlite3"),
-            "OPTIONS": {
-                # The web server and the Celery worker share the file: wait for locks, let readers
-                # and the writer work at once, and take the write lock at BEGIN so that two
-                # writers never deadlock half-way through a transaction.
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-            "TEST": {"NAME": str(VAR_DIR / "test-portal.sqlite3")},
-        }
-    }
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
+    )
+}
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int(
+    "DATABASE_CONNECT_TIMEOUT", 5, minimum=1
+)
+DATABASES["default"]["OPTIONS"]["application_name"] = "consortium-portal"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache (rate limits) and Celery broker -------------------------------------------------
@@ -308,11 +294,6 @@ if PRODUCTION:
 # domain's owner opts in with SECURE_HSTS_PRELOAD=true. Until then its warning is expected, so it is
 # silenced and `check --deploy --fail-level WARNING` still fails on every other warning.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-if EMBEDDED_DATABASE:
-    # SQLite ignores the covering columns of the inbox indexes (W040) and nulls_distinct on the
-    # reports' unique constraints (W047): PostgreSQL features the embedded demo can do without,
-    # which printed thirty lines of warnings at every start of `bin/demo`.
-    SILENCED_SYSTEM_CHECKS += ["models.W040", "models.W047"]
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -85,8 +85,6 @@ def grant_statements(app_role: str) -> list[str]:
 
 def sync_row_level_security(using: str = "default") -> None:
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        return
     with connection.cursor() as cursor:
         for model in member_owned_models():
             for statement in rls_statements(model):

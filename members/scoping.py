@@ -59,8 +59,6 @@ def apply_database_scope(scope: Scope | None, using: str = "default") -> None:
     An unset scope writes empty strings, which the policies turn into NULL: no row matches.
     """
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        return
     if not connection.in_atomic_block:
         raise RuntimeError("The database scope must be applied inside a transaction.")
     scope = scope or Scope()

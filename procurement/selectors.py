@@ -58,17 +58,8 @@ class DaysBetween(Func):
 
     output_field = IntegerField()
     arity = 2
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ")
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-        )
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
 
 
 @dataclass(frozen=True)

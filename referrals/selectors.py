@@ -313,7 +313,7 @@ def inbox_values(queryset: QuerySet[Referral]) -> QuerySet[Referral, dict[str, A
     A tab's own list, as referral_inbox returned it, is read with a prepared statement (see
     InboxPage); a filtered or re-sorted one with the ORM."""
     shape = getattr(queryset, "inbox_list", None)
-    if isinstance(shape, _InboxList) and connections[queryset.db].vendor == "postgresql":
+    if isinstance(shape, _InboxList):
         return InboxPage(shape, queryset.db)
     return queryset.values(*INBOX_COLUMNS)
 
@@ -436,12 +436,6 @@ _CONTACT_NAMES_EXECUTE = (
 def _contact_names(referral_ids: list[int]) -> dict[int, str]:
     """referral id -> the resident's name, for the referrals row-level security lets through."""
     connection = connections[router.db_for_read(ReferralContact)]
-    if connection.vendor != "postgresql":
-        return dict(
-            ReferralContact.objects.unscoped()
-            .filter(referral_id__in=referral_ids)
-            .values_list("referral_id", "full_name")
-        )
     with connection.cursor() as cursor:
         _prepare_once(connection, cursor, "inbox_contact_names", _CONTACT_NAMES_PREPARE)
         cursor.execute(_CONTACT_NAMES_EXECUTE, [referral_ids])

@@ -17,7 +17,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Aggregate,
     Case,
@@ -208,10 +207,7 @@ class PercentileCont(Aggregate):
 
 def _hours_to_accept() -> RawSQL:
     table = Referral._meta.db_table
-    if connection.vendor == "postgresql":
-        sql = f'EXTRACT(EPOCH FROM ("{table}"."accepted_at" - "{table}"."routed_at")) / 3600.0'
-    else:
-        sql = f'(julianday("{table}"."accepted_at") - julianday("{table}"."routed_at")) * 24.0'
+    sql = f'EXTRACT(EPOCH FROM ("{table}"."accepted_at" - "{table}"."routed_at")) / 3600.0'
     return RawSQL(sql, [], output_field=FloatField())  # noqa: S611 - no user input in the SQL
 
 
@@ -221,22 +217,12 @@ def time_to_accept_stats(ctx: FigureContext) -> dict[int, dict[str, Any]]:
         .filter(in_range("accepted_at", ctx.periods), routed_at__isnull=False)
         .annotate(b=bucket("accepted_at", ctx.periods), hours=_hours_to_accept())
     )
-    if connection.vendor == "postgresql":
-        return by_bucket(
-            qs,
-            n=Count("id"),
-            median=PercentileCont("hours", 0.5),
-            p90=PercentileCont("hours", 0.9),
-        )
-    # SQLite has no percentile aggregate: nearest-rank percentiles, still in the database (one
-    # ORDER BY ... LIMIT 1 OFFSET k per period and percentile), never a loop over the rows.
-    results = by_bucket(qs, n=Count("id"))
-    for index, row in results.items():
-        ordered = qs.filter(b=index).order_by("hours").values_list("hours", flat=True)
-        for name, fraction in (("median", 0.5), ("p90", 0.9)):
-            offset = max(0, int(round(fraction * row["n"] + 0.4999)) - 1)
-            row[name] = ordered[offset]
-    return results
+    return by_bucket(
+        qs,
+        n=Count("id"),
+        median=PercentileCont("hours", 0.5),
+        p90=PercentileCont("hours", 0.9),
+    )
 
 
 @figure(

@@ -108,10 +108,7 @@ def _require_consortium_scope() -> None:
 
 
 def _advisory_lock(*parts: object) -> None:
-    """Serialise work on one scope and period until the transaction ends (PostgreSQL only;
-    SQLite serialises writers anyway)."""
-    if connection.vendor != "postgresql":
-        return
+    """Serialise work on one scope and period until the transaction ends."""
     digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
     key = int.from_bytes(digest[:8], "big", signed=True)
     with connection.cursor() as cursor:

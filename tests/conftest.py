@@ -7,13 +7,11 @@ them through when a test signs them in with `client.force_login`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from tests.factories import (
     MemberFactory,
@@ -32,25 +30,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         from consortium.db import use_owner_credentials
 
         use_owner_credentials(settings.DATABASE_OWNER_URL)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _require_postgres(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
-    if os.environ.get("REQUIRE_POSTGRES") == "1":
-        with django_db_blocker.unblock():  # type: ignore[attr-defined]
-            vendor = connection.vendor
-        if vendor != "postgresql":
-            pytest.exit(f"REQUIRE_POSTGRES=1 but the suite is running on {vendor}", returncode=3)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    on_postgres = (settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
-    if on_postgres:
-        return
-    skip = pytest.mark.skip(reason="PostgreSQL-only test: this run uses SQLite")
-    for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
 
 
 @dataclass

@@ -372,7 +372,6 @@ def test_container_health_check_passes_only_when_the_portal_is_healthy() -> None
     assert seen_hosts[0] == "example.org"
 
 
-@pytest.mark.postgres
 def test_postgres_init_script_creates_owner_and_rls_bound_app_role_and_is_rerunnable() -> None:
     if not shutil.which("psql"):
         pytest.fail(

@@ -114,26 +114,38 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_embedded_default_uses_sqlite_and_in_process_tasks_and_says_so_once(tmp_path: Path) -> None:
+def test_embedded_default_is_the_private_postgresql_in_var_and_in_process_tasks(
+    tmp_path: Path,
+) -> None:
     result = run_python(
-        SETUP + "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER,"
+        SETUP + "db = settings.DATABASES['default']; print(db['ENGINE'], db['HOST'], db['USER'],"
+        " settings.DATABASE_OWNER_URL.split('@')[0], settings.CELERY_TASK_ALWAYS_EAGER,"
         " settings.CACHES['default']['BACKEND'])",
         DJANGO_ENV="development",
         VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.sqlite3",
+        "django.db.backends.postgresql",
+        # The server's Unix socket directory beside its data directory in VAR_DIR.
+        str(tmp_path.resolve() / "postgres.run"),
+        "consortium_app",
+        "postgres://consortium_owner",
         "True",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
     assert result.stderr.count("Embedded mode") == 1
-    assert "no DATABASE_URL" in result.stderr and "no REDIS_URL" in result.stderr
+    assert "embedded PostgreSQL" in result.stderr and "no REDIS_URL" in result.stderr
+
+
+def test_sqlite_is_refused() -> None:
+    result = run_python(SETUP, DJANGO_ENV="development", DATABASE_URL="sqlite:///portal.db")
+    assert result.returncode != 0
+    assert "DATABASE_URL must be a URL starting with postgres://" in result.stderr
 
 
 def test_embedded_mode_starts_without_system_check_warnings(tmp_path: Path) -> None:
-    # SQLite cannot do the covering indexes or nulls_distinct; bin/demo should not greet the
-    # user with thirty lines about it.
+    # bin/demo should not greet the user with warnings (and none is silenced for it).
     result = run_python(
         SETUP + "from django.core.management import call_command; call_command('check')",
         DJANGO_ENV="development",

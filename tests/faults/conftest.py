@@ -5,8 +5,8 @@ Every wait is bounded; every process a test starts is stopped in a `finally` by 
 
     .venv/bin/pytest tests/faults -p no:cacheprovider     # about 1.5 to 2.5 minutes on 2 cores
 
-Needs `redis-server` and the PostgreSQL server binaries (`/usr/lib/postgresql/*/bin/initdb`;
-run as root, the private cluster is run as the `postgres` OS user through `runuser`). The other
+Needs `redis-server`; a private PostgreSQL cluster runs on the embedded server's binaries
+(consortium/embedded_postgres.py, as its own system account when run as root). The other
 faults of issue 9 are tested where their code lives: a worker killed mid-report in
 tests/reports/test_worker_killed.py, two caseworkers on one referral in
 tests/referrals/test_concurrency.py.
@@ -28,6 +28,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from consortium.db import connection_url
 from tests.factories import MemberFactory, OfferFactory, ServiceFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,11 +38,7 @@ VENV_BIN = Path(sys.executable).parent
 def app_role_database_url() -> str:
     """The test database as the portal's own processes see it: the application role, so
     row-level security applies exactly as in production."""
-    db = connection.settings_dict
-    return (
-        f"postgres://{settings.DATABASE_APP_ROLE}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
+    return connection_url(connection.settings_dict, user=settings.DATABASE_APP_ROLE)
 
 
 def portal_env(broker_url: str, **extra: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from referrals.models import Application, Referral, ReferralStatus, RoutingDecis
 from tests.faults.conftest import log_tail, start_worker, stop, wait_until
 from tests.fixtures_services import celery_broker, private_redis
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 APPLICANTS = 6
 

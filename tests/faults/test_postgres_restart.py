@@ -1,10 +1,11 @@
-"""PostgreSQL restarted (pg_ctl restart -m fast) while residents submit applications through the
-public API of a real gunicorn, and while health checks poll.
+"""PostgreSQL restarted (a fast shutdown, then a start) while residents submit applications
+through the public API of a real gunicorn, and while health checks poll.
 
-Never the machine's PostgreSQL: the test runs a private throwaway cluster (initdb into a temp
-directory, its own port and socket directory), loads the test database's schema into it
-(pg_dump of the migrated test database: the same tables, row-level security policies and
-grants as `migrate` makes, in seconds rather than a minute), and stops it in a `finally`.
+Never the machine's PostgreSQL: the test runs a private throwaway cluster (the embedded server's
+binaries, initdb into a temp directory, its own socket directory), loads the test database's
+schema into it (pg_dump of the migrated test database: the same tables, row-level security
+policies and grants as `migrate` makes, in seconds rather than a minute), and stops it in a
+`finally`.
 
 What it proves: every response is a success or a clean 503 (members/middleware.py turns a lost
 connection into 503 with Retry-After; the health check says 503), never a 500 or a hung request;
@@ -30,7 +31,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from glob import glob
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +39,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from consortium.embedded_postgres import SOCKET_PORT, EmbeddedPostgres, bin_dir
 from tests.faults.conftest import ROOT, VENV_BIN, log_tail, stop, wait_until
 from tests.fixtures_services import free_port, private_redis
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 logger = logging.getLogger(__name__)
 
 CLIENTS = 6
@@ -52,61 +53,43 @@ RETRY_FOR = 40  # seconds a client keeps retrying one application with the same 
 
 
 def _pg_bin(name: str) -> str:
-    found = sorted(glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        pytest.fail(f"{name} not found under /usr/lib/postgresql/*/bin (postgresql server package)")
-    return found[-1]
-
-
-def _as_postgres(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    # initdb and pg_ctl refuse to run as root; the cluster belongs to the postgres OS user.
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    return subprocess.run(  # noqa: S603 - fixed arguments
-        [*prefix, *command], capture_output=True, text=True, check=True, timeout=60, **kwargs
-    )
+    # The embedded server's own binaries: the suite needs no system PostgreSQL package.
+    return str(bin_dir() / name)
 
 
 @dataclass
 class PrivateCluster:
-    data: Path
-    socket_dir: Path
-    log: Path
-    port: int
+    server: EmbeddedPostgres
 
-    def ctl(self, *args: str) -> None:
-        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1"
-        _as_postgres(
-            [_pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w",
-             "-t", "30", *args]
-        )  # fmt: skip
+    @property
+    def socket_dir(self) -> str:
+        return str(self.server.socket_dir)
+
+    def restart(self) -> None:
+        self.server.stop()  # fast shutdown: every backend and in-flight transaction is cut off
+        self.server.start()
 
     def url(self, user: str, db: str = "portal") -> str:
-        return f"postgres://{user}@127.0.0.1:{self.port}/{db}"
+        return self.server.url(user, db)
 
     def connect(self, db: str = "portal") -> Any:
         return psycopg2.connect(
-            host="127.0.0.1", port=self.port, user="postgres", dbname=db, connect_timeout=5
+            host=self.socket_dir, port=SOCKET_PORT, user="postgres", dbname=db, connect_timeout=5
         )
 
 
 @contextlib.contextmanager
 def private_cluster() -> Iterator[PrivateCluster]:
     base = Path(tempfile.mkdtemp(prefix="fault-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-    cluster = PrivateCluster(base / "data", base, base / "postgres.log", free_port())
-    started = False
+    server = EmbeddedPostgres(base / "data")
     try:
-        _as_postgres([_pg_bin("initdb"), "-D", str(cluster.data), "-U", "postgres",
-                      "--auth=trust", "-E", "UTF8", "--no-sync"])  # fmt: skip
-        cluster.ctl("start")
-        started = True
-        yield cluster
+        server.ensure_initialised()
+        server.start()
+        yield PrivateCluster(server)
     finally:
-        if started:
-            with contextlib.suppress(subprocess.SubprocessError):
-                cluster.ctl("stop", "-m", "immediate")
+        server.stop()
         shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(server.socket_dir, ignore_errors=True)
 
 
 def _load_schema(cluster: PrivateCluster) -> None:
@@ -126,7 +109,7 @@ def _load_schema(cluster: PrivateCluster) -> None:
         capture_output=True, check=True, timeout=120,
     )  # fmt: skip
     subprocess.run(  # noqa: S603 - fixed arguments
-        [_pg_bin("pg_restore"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres",
+        [_pg_bin("pg_restore"), "-h", cluster.socket_dir, "-p", str(SOCKET_PORT), "-U", "postgres",
          "-d", "portal", "--exit-on-error"],
         input=dump.stdout, capture_output=True, check=True, timeout=120,
     )  # fmt: skip
@@ -309,7 +292,7 @@ def _run_clients(base: str, member_ids: list[int], cluster: PrivateCluster) -> O
         thread.start()
     try:
         time.sleep(3)  # requests in flight
-        cluster.ctl("restart", "-m", "fast")  # kills every backend, in-flight transactions too
+        cluster.restart()  # kills every backend, in-flight transactions too
         time.sleep(4)  # and on after it is back
     finally:
         stopping.set()

@@ -25,7 +25,7 @@ from reports.tasks import first_working_day_after
 from tests.faults.conftest import log_tail, start_beat, start_worker, stop, wait_until
 from tests.fixtures_services import private_redis
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 QUARTER = Quarter(2026, 1)
 BEATS_RUN_FOR = 8  # seconds: eight rounds from each beat, with the two running together

@@ -28,7 +28,7 @@ from referrals.models import Referral, ReferralStatus, RoutingDecision
 from tests.faults.conftest import log_tail, start_worker, stop, wait_until
 from tests.fixtures_services import celery_broker, private_redis
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def _submit(service: Any, members: list[Any]) -> int:

@@ -19,8 +19,6 @@ from outbox.models import OutboxMessage
 from tests.factories import MemberFactory, staff_create
 from tests.learning.conftest import actor_of, course_make, session_make
 
-pytestmark = [pytest.mark.postgres]
-
 
 def book(user, member, session):  # noqa: ANN001, ANN201
     with member_scope(member.pk, user_id=user.pk):

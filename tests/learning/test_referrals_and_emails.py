@@ -16,7 +16,7 @@ from tests.learning.conftest import actor_of, course_make, session_make
 from tests.learning.test_booking import book
 from tests.procurement.conftest import contract_make, participation_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 
 
 def test_a_provider_books_a_residents_place_from_a_referral_once(alice, member_a, member_b):

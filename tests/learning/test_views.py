@@ -11,7 +11,7 @@ from tests.factories import MemberFactory, staff_create
 from tests.learning.conftest import course_make, session_make
 from tests.learning.test_booking import book
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

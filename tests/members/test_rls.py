@@ -22,7 +22,7 @@ from tests.factories import (
     staff_create,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def app_role_connection(**settings_overrides: Any) -> Any:

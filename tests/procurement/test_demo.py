@@ -14,7 +14,7 @@ from procurement.models import Contract
 from procurement.selectors import procurement_savings_by_member
 from tests.factories import MemberFactory, staff_create
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 
 
 def test_demo_seeds_contracts_with_savings_and_a_term_of_courses_once():

@@ -15,7 +15,7 @@ from procurement.services import spend_import
 from tests.learning.conftest import actor_of
 from tests.procurement.conftest import contract_make, participation_make, spend_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from procurement.selectors import (
 )
 from tests.procurement.conftest import contract_make, participation_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 
 CENT = Decimal("0.01")
 

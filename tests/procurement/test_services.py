@@ -19,7 +19,7 @@ from tests.factories import MemberFactory
 from tests.learning.conftest import actor_of
 from tests.procurement.conftest import contract_make, participation_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 
 
 def test_a_member_sees_contracts_it_leads_joins_or_may_join_only(member_a, member_b, charlie):

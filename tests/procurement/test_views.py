@@ -12,7 +12,7 @@ from members.scoping import member_scope
 from procurement.models import Contract, ContractDocument, ContractStatus, JoinIntent, SpendRecord
 from tests.procurement.conftest import contract_make, participation_make, spend_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from referrals.models import ReferralEvent, ReferralStatus
 from tests.factories import staff_create
 from tests.referrals.conftest import actor_of, as_member, fresh, make_referral, route
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def test_two_caseworkers_accept_at_once_exactly_one_wins(

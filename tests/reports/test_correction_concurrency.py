@@ -15,7 +15,7 @@ from reports.services import report_generate, report_publish
 from reports.tasks import correct_published
 from tests.reports.conftest import Q1
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def test_two_workers_correcting_at_once_make_one_correction(

@@ -77,7 +77,6 @@ def test_funnel_counts_each_stage_and_respects_the_london_quarter_boundary(
     assert row(member_view, "Received") == [1, 4]
 
 
-@pytest.mark.postgres
 def test_time_to_accept_median_and_90th_percentile_with_percentile_cont(
     member_a, member_b, make_referral, in_consortium
 ) -> None:

@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from consortium.db import connection_url
 from members.scoping import consortium_scope
 from reports.models import Report, ReportFile, ReportStatus
 from tests.reports.conftest import Q1
@@ -27,7 +28,7 @@ def _worker(started_file: Path, sleep: float, log: Path) -> subprocess.Popen:
         **os.environ,
         "DJANGO_ENV": "test",
         # The test database, as the application role (row-level security applies).
-        "DATABASE_URL": f"postgres://{settings.DATABASE_APP_ROLE}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": connection_url(db, user=str(settings.DATABASE_APP_ROLE)),
         "KILL_TEST_STARTED_FILE": str(started_file),
         "KILL_TEST_SLEEP": str(sleep),
     }
@@ -68,7 +69,6 @@ def _published() -> list[Report]:
         return list(Report.objects.filter(member__isnull=True, period_start=Q1.start))
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_report_is_retried_and_one_report_results(member_a, tmp_path) -> None:
     if not settings.REDIS_URL:
