@@ -77,8 +77,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {table:<17} {rows:>12,}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Loaded {result.referrals:,} synthetic referrals ({result.rows:,} rows) on "
-                f"{result.backend} in {result.seconds:.1f} s"
+                f"Loaded {result.referrals:,} synthetic referrals ({result.rows:,} rows) in "
+                f"{result.seconds:.1f} s"
                 + (", indexes rebuilt" if result.rebuilt_indexes else "")
                 + ("" if result.analyzed else " (tables not analyzed)")
                 + "."
