@@ -444,6 +444,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Request lines can carry personal data in query strings; gunicorn's access log is enough.
         "django.request": {"level": "ERROR"},
+        # WeasyPrint logs every layout step of every page at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -89,15 +89,8 @@ def _with_database(url: str, name: str) -> str:
 
 
 def _connect(url: str, **overrides: str) -> Any:
-    parts = urlsplit(url)
-    return psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "",
-        password=parts.password or "",
-        dbname=overrides.get("dbname", parts.path.lstrip("/")),
-        connect_timeout=5,
-    )
+    # libpq parses the URL (a percent-encoded host is the embedded server's socket directory).
+    return psycopg2.connect(url, connect_timeout=5, **overrides)
 
 
 def _free_port() -> int:

@@ -68,7 +68,6 @@ def _schema() -> set[tuple[str, str, bool]]:
         return set(cursor.fetchall())
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("rebuild_indexes", [False, True], ids=["online", "rebuild-indexes"])
 def test_load_scale_adds_rows_in_proportion(catalogue, rebuild_indexes) -> None:  # noqa: ANN001
     schema_before = _schema()
@@ -99,7 +98,6 @@ def test_load_scale_adds_rows_in_proportion(catalogue, rebuild_indexes) -> None:
     assert 0.1 * N <= counts["outcome"] <= 0.5 * N
 
 
-@pytest.mark.postgres
 def test_load_scale_rows_hang_together(catalogue) -> None:  # noqa: ANN001
     members, services = catalogue
     load_scale(N, chunk=150, analyze=False)
@@ -159,7 +157,6 @@ def test_load_scale_rows_hang_together(catalogue) -> None:  # noqa: ANN001
     assert all(r.reference.startswith(REFERENCE_PREFIX) for r in referrals)
 
 
-@pytest.mark.postgres
 def test_every_loaded_row_is_visible_only_to_its_members(catalogue) -> None:  # noqa: ANN001
     members, _ = catalogue
     load_scale(N, analyze=False)
@@ -195,7 +192,6 @@ def test_every_loaded_row_is_visible_only_to_its_members(catalogue) -> None:  # 
         assert owner == member_a or (provider == member_a and accepted and status != "withdrawn")
 
 
-@pytest.mark.postgres
 def test_a_second_run_adds_more_with_new_references(catalogue) -> None:  # noqa: ANN001
     load_scale(50, analyze=False)
     load_scale(50, analyze=False)  # the same seed: ids, hence references, still differ
@@ -229,7 +225,6 @@ def test_load_scale_command_refuses_without_demo_mode() -> None:
         assert not Referral.objects.filter(reference__startswith="HS-").exists()
 
 
-@pytest.mark.postgres
 def test_load_scale_command_loads_and_reports_the_counts(catalogue) -> None:  # noqa: ANN001
     """The command's own path: its count and --chunk reach the loader, the tables are
     analyzed, and the counts it prints are the rows that are there. In-process, so --online

@@ -3,7 +3,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from consortium.urls import handler500, urlpatterns as portal_urlpatterns
+from consortium.urls import handler500
+from consortium.urls import urlpatterns as portal_urlpatterns
 
 
 def broken(request: HttpRequest) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""Layers 2 to 4 of isolation, which hold on SQLite as well as PostgreSQL."""
+"""Layers 2 to 4 of isolation: the application-level walls in front of row-level security."""
 
 from __future__ import annotations
 
