@@ -123,7 +123,6 @@ TEMPLATES = [
 # --- Database ----------------------------------------------------------------------------------
 # PostgreSQL only, everywhere. With no DATABASE_URL the portal uses the embedded server that
 # `bin/demo` runs in var/postgres (same roles and row-level security as production).
-EMBEDDED_DATABASE = env.str("DATABASE_URL") is None or env.str("EMBEDDED_POSTGRES_DATA") is not None
 _embedded_app_url, _embedded_owner_url = default_database_urls(VAR_DIR)
 DATABASE_URL = env.url("DATABASE_URL", ["postgres", "postgresql"]) or _embedded_app_url
 # Migrations run as the role that owns the tables; the application connects as a role that does
@@ -146,6 +145,10 @@ DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int(
     "DATABASE_CONNECT_TIMEOUT", 5, minimum=1
 )
 DATABASES["default"]["OPTIONS"]["application_name"] = "consortium-portal"
+# The demo's own server (bin/demo runs it and sets DATABASE_URL to its socket).
+EMBEDDED_DATABASE = (
+    DATABASES["default"]["HOST"] == dj_database_url.parse(_embedded_app_url)["HOST"]
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache (rate limits) and Celery broker -------------------------------------------------
