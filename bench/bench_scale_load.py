@@ -1,6 +1,6 @@
 """How fast `load_scale` adds referrals, against a plain COPY of the same rows.
 
-The figure: referrals (and all rows) per second through `consortium.scale.load_scale`, which
+The figure: referrals (and all rows) per second through `devdata.scale.load_scale`, which
 must get past row-level security (staging tables, INSERT ... SELECT under a consortium scope),
 keep the foreign keys and indexes valid, and generate the data. The baseline: the very rows it
 loaded, COPYed into UNLOGGED tables with no index, constraint or policy: the fastest PostgreSQL
@@ -98,7 +98,7 @@ def _backend_cpu_seconds() -> float | None:
 
 def run(ctx: BenchContext) -> list[Result]:
     from bench.database import as_owner
-    from consortium.scale import TARGETS
+    from devdata.scale import TARGETS
 
     # As `manage.py load_scale` does: the owner may rebuild the indexes for a big load.
     with as_owner():
@@ -106,7 +106,7 @@ def run(ctx: BenchContext) -> list[Result]:
 
 
 def _run(ctx: BenchContext, targets: dict[str, Any]) -> list[Result]:
-    from consortium.scale import load_scale
+    from devdata.scale import load_scale
 
     count = ctx.scale_or(DEFAULT_SCALE)
     tables = [model._meta.db_table for model in targets.values()]

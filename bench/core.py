@@ -89,7 +89,7 @@ class BenchContext:
         data for the difference. Returns how many it holds. For benchmarks that measure reads
         at a given size (the inbox at 10,000 and 1,000,000)."""
         from bench.database import as_owner, referral_count
-        from consortium.scale import load_scale
+        from devdata.scale import load_scale
 
         present = referral_count()
         if present < count:

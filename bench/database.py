@@ -70,7 +70,7 @@ def prepare(log: object = print) -> None:
 
     call_command("migrate", verbosity=0)
     if not Member.objects.exists():
-        from consortium.demo import seed_demo
+        from devdata.demo import seed_demo
 
         seed_demo()
 

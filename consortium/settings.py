@@ -9,6 +9,7 @@ in-process: the "embedded" default for trying it out on a laptop.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -146,9 +147,7 @@ DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int(
 )
 DATABASES["default"]["OPTIONS"]["application_name"] = "consortium-portal"
 # The demo's own server (bin/demo runs it and sets DATABASE_URL to its socket).
-EMBEDDED_DATABASE = (
-    DATABASES["default"]["HOST"] == dj_database_url.parse(_embedded_app_url)["HOST"]
-)
+EMBEDDED_DATABASE = DATABASES["default"]["HOST"] == dj_database_url.parse(_embedded_app_url)["HOST"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache (rate limits) and Celery broker -------------------------------------------------
@@ -456,6 +455,12 @@ LOGGING = {
 # --- Portal ---------------------------------------------------------------------------------------
 PORTAL_NAME = env.str("PORTAL_NAME", "Housing Consortium Shared Services")
 DEMO_MODE = env.bool("DEMO_MODE", not PRODUCTION)
+if DEMO_MODE:
+    # The demo and scale data generators (seed_demo, load_scale, demo_totp) live in a development
+    # app that production never installs and the image does not ship (.dockerignore).
+    if importlib.util.find_spec("devdata") is None:
+        raise EnvError("DEMO_MODE needs the devdata app, which this installation does not ship")
+    INSTALLED_APPS.append("devdata")
 # The demo TOTP secret lets a tester sign in as demo staff; it is never used outside DEMO_MODE.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDEMOONLY234567AB"  # noqa: S105 - public, demo only
 SCOPE_AUDIT_CONSORTIUM = True

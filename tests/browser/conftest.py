@@ -67,7 +67,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - the documented demo password (consortium/demo.py)
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - the documented demo password (devdata/demo.py)
 # WCAG 2.0, 2.1 and 2.2, levels A and AA: what the portal promises (issue 9).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 START_TIMEOUT = float(os.environ.get("BROWSER_PORTAL_START_TIMEOUT", "60"))

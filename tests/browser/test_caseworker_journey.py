@@ -15,7 +15,9 @@ from tests.browser.conftest import Portal, axe_check, sign_in
 def _routed_referral(portal: Portal) -> tuple[int, str, str]:
     # The demo seed leaves its most recent referrals waiting for their provider.
     portal.manage(
-        "shell", "-c", "from referrals.demo import seed_referrals_demo; seed_referrals_demo()"
+        "shell",
+        "-c",
+        "from devdata.seeds.referrals import seed_referrals_demo; seed_referrals_demo()",
     )
     rows = portal.query(
         "SELECT r.id, r.reference, m.slug FROM referrals_referral r "

@@ -1,4 +1,4 @@
-"""The scale data loader (consortium/scale.py, `manage.py load_scale`)."""
+"""The scale data loader (devdata/scale.py, `manage.py load_scale`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.test import override_settings
 
 from audit.models import AuditEvent
 from consortium.periods import LONDON, current_quarter
-from consortium.scale import (
+from devdata.scale import (
     REFERENCE_PREFIX,
     TARGETS,
     ScaleLoadError,

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 
 from consortium.periods import Quarter
-from learning.demo import seed_learning_demo
+from devdata.seeds.learning import seed_learning_demo
+from devdata.seeds.procurement import seed_procurement_demo
 from learning.models import Booking, BookingStatus, CourseSession
 from members.scoping import consortium_scope
-from procurement.demo import seed_procurement_demo
 from procurement.models import Contract
 from procurement.selectors import procurement_savings_by_member
 from tests.factories import MemberFactory, staff_create

@@ -106,7 +106,7 @@ def test_sla_overdue_email_goes_to_service_leads_only(
 
 
 def test_demo_snapshots_contacts_once(referral_to_b: Any, member_a: Any) -> None:
-    from referrals.demo import seed_referrals_demo
+    from devdata.seeds.referrals import seed_referrals_demo
     from referrals.models import ReferralContact
 
     with member_scope(member_a.pk):

@@ -1,4 +1,4 @@
-"""Load N synthetic referrals for benchmarks (consortium/scale.py does the work)."""
+"""Load N synthetic referrals for benchmarks (devdata/scale.py does the work)."""
 
 from typing import Any
 
@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from consortium.db import use_owner_credentials
-from consortium.scale import CHUNK, DEFAULT_SEED, ScaleLoadError, load_scale
+from devdata.scale import CHUNK, DEFAULT_SEED, ScaleLoadError, load_scale
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 """Demo data for the resident journey: the demo services' own words in the five shipped
 languages, editable afterwards in the admin (applications.ServiceTranslation).
 
-Call `seed_applications_demo()` from consortium/demo.py: seed_demo() after the catalogue is
+Call `seed_applications_demo()` from devdata/demo.py: seed_demo() after the catalogue is
 seeded. Safe to run twice (update_or_create).
 """
 

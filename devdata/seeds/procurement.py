@@ -1,6 +1,6 @@
 """Demo joint contracts with savings at each member (synthetic, deterministic, idempotent).
 
-Called by consortium/demo.py: seed_demo() after the members and staff exist:
+Called by devdata/demo.py: seed_demo() after the members and staff exist:
 `seed_procurement_demo(rng)`. Dates are anchored on the current financial quarter, so a second
 run in the same quarter adds nothing; contracts are keyed by reference.
 """

@@ -1,6 +1,6 @@
 """A term of demo courses with bookings from many members (synthetic, deterministic, idempotent).
 
-Called by consortium/demo.py: seed_demo() after the members and staff exist:
+Called by devdata/demo.py: seed_demo() after the members and staff exist:
 `seed_learning_demo(rng)`. Sessions are anchored on the current financial quarter (the term)
 and keyed by course and start, so a second run in the same quarter adds nothing.
 """

@@ -1018,7 +1018,7 @@ def _declared_indexes() -> dict[str, str]:
 
 def _ensure_catalogue() -> None:
     if not Service.objects.exists() or not Member.objects.exists():
-        from consortium.demo import seed_demo
+        from devdata.demo import seed_demo
 
         logger.info("scale: no members or services yet, creating the demo catalogue first")
         seed_demo()

@@ -1,6 +1,6 @@
 """Demo data for the referral workspace.
 
-consortium/demo.py seeds referrals directly (quickly, in bulk); what the routing service would
+devdata/demo.py seeds referrals directly (quickly, in bulk); what the routing service would
 also have written is added here: the contact snapshot a provider sees once it accepts. The lead
 wires this into `seed_demo()` after `_seed_referrals(...)`. Safe to run twice.
 """

@@ -23,8 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from applications.demo import seed_applications_demo
-from learning.demo import seed_learning_demo
+from devdata.seeds.applications import seed_applications_demo
+from devdata.seeds.learning import seed_learning_demo
+from devdata.seeds.procurement import seed_procurement_demo
+from devdata.seeds.referrals import seed_referrals_demo
+from devdata.seeds.reports import seed_reports_demo
 from members.models import (
     ConsortiumRole,
     ConsortiumRoleAssignment,
@@ -34,8 +37,6 @@ from members.models import (
     MembershipRole,
 )
 from members.scoping import consortium_scope
-from procurement.demo import seed_procurement_demo
-from referrals.demo import seed_referrals_demo
 from referrals.models import (
     Application,
     LawfulBasis,
@@ -47,7 +48,6 @@ from referrals.models import (
     RoutingDecision,
 )
 from referrals.sla import LONDON, due_at
-from reports.demo import seed_reports_demo
 from services.models import Offer, Service, ServiceKind, ServiceQuestion
 
 SEED = 2026

@@ -2,8 +2,8 @@
 (made-up values, not HACT's: its licence forbids building them into tools), and published
 reports for the past quarters at consortium and member level.
 
-Called from consortium/demo.py: seed_demo() after the referrals are seeded:
-    from reports.demo import seed_reports_demo
+Called from devdata/demo.py: seed_demo() after the referrals are seeded:
+    from devdata.seeds.reports import seed_reports_demo
     seed_reports_demo(rng)
 """
 

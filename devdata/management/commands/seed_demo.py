@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from consortium.demo import DEMO_PASSWORD, seed_demo
+from devdata.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):
