@@ -278,7 +278,7 @@ def test_a_second_bin_demo_says_one_is_running_and_exits(demo: Portal) -> None:
     assert result.returncode != 0
     assert "already in use by bin/demo" in result.stderr, result.stderr[-2000:]
     # The running demo is untouched.
-    with urllib.request.urlopen(demo.abs("/health/"), timeout=5) as answer:  # noqa: S310
+    with urllib.request.urlopen(demo.abs("/health/"), timeout=5) as answer:  # noqa: S310 - loopback
         assert answer.status == 200
 
 
