@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -123,8 +123,21 @@ def consortium_scope(
     """Consortium-wide work, entered explicitly with a reason that is written to the audit log."""
     if not reason.strip():
         raise ValueError("A consortium scope needs a reason (it is audited).")
+    if not _consortium_scope_listeners:
+        # Fail closed: a consortium scope that nothing records is not to be had.
+        raise RuntimeError("No listener records consortium scopes (is the audit app installed?)")
     with _scope(Scope(user_id=user_id, consortium=True, reason=reason), using) as scope:
-        from audit.services import audit_consortium_scope
-
-        audit_consortium_scope(reason=reason, user_id=user_id)
+        for listener in _consortium_scope_listeners:
+            listener(reason=reason, user_id=user_id)
         yield scope
+
+
+# Told of every consortium scope as it is entered. The audit log registers itself here
+# (audit/apps.py), so the tenancy core does not import the audit log that is built on it.
+_consortium_scope_listeners: list[Callable[..., None]] = []
+
+
+def on_consortium_scope_entered(listener: Callable[..., None]) -> None:
+    """Register `listener(reason=..., user_id=...)`; registering twice is a no-op."""
+    if listener not in _consortium_scope_listeners:
+        _consortium_scope_listeners.append(listener)

@@ -133,3 +133,26 @@ def test_the_request_scope_comes_from_the_membership_not_from_the_client(
     client.post("/__scope_probe__/", {"member_id": cast.member_a.pk})
     assert SEEN["scope"].member_id == cast.member_b.pk
     assert current_scope() is None  # reset when the response was ready
+
+
+def test_a_consortium_scope_that_nothing_records_is_refused(monkeypatch) -> None:  # noqa: ANN001
+    from members import scoping
+
+    monkeypatch.setattr(scoping, "_consortium_scope_listeners", [])
+    with (
+        pytest.raises(RuntimeError, match="No listener records consortium scopes"),
+        scoping.consortium_scope(reason="a report"),
+    ):
+        pass
+
+
+@pytest.mark.django_db
+def test_the_audit_log_records_each_consortium_scope() -> None:
+    from audit.models import AuditAction, AuditEvent
+    from members.scoping import consortium_scope
+
+    with consortium_scope(reason="checking the audit hook"):
+        recorded = AuditEvent.objects.filter(
+            action=AuditAction.CONSORTIUM_SCOPE, reason="checking the audit hook"
+        ).count()
+    assert recorded == 1
