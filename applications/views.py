@@ -39,7 +39,7 @@ from applications.services import (
 )
 from applications.validation import postcode_district
 from members.models import Member
-from referrals.models import ContactMethod, ReferralStatus
+from referrals.models import ContactMethod, ReferralStatus, referral_may_be_withdrawn
 from services.models import Service
 from services.selectors import (
     EMPLOYMENT_STATUSES,
@@ -553,9 +553,7 @@ def _decorate(view: Any) -> Any:
         else RESIDENT_STATUS[ReferralStatus.SUBMITTED]
     )
     view.can_withdraw = view.application.withdrawn_at is None and (
-        referral is None
-        or referral.status
-        not in (ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN, ReferralStatus.OUTCOME_RECORDED)
+        referral is None or referral_may_be_withdrawn(referral.status)
     )
     view.service = service_localise([view.application.service], translation.get_language() or "en")[
         0

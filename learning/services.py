@@ -155,46 +155,6 @@ def _place_or_queue(
     return booking
 
 
-@transaction.atomic
-def booking_create_for_referral(*, referral_id: int, session_id: int, actor: Actor) -> Booking:
-    """A resident's place, from a referral to a learning service. Called from the referral
-    workspace by the provider (the member that runs the course), in the provider's scope.
-    The booking belongs to the resident's own member, which pays the place (the recharge)."""
-    from referrals.models import Referral
-
-    if actor.member_id is None or not actor.can(Perm.WORK_REFERRALS) or actor.user is None:
-        raise PermissionError("work_referrals is needed")
-    referral = (
-        Referral.objects.for_member(actor.member_id)
-        .filter(pk=referral_id, provider_id=actor.member_id)
-        .first()
-    )
-    if referral is None:
-        raise LearningError("Referral not found.")
-    session = _lock_session(session_id)
-    if session.course.provider_id != actor.member_id:
-        raise LearningError("Your association does not run this course.")
-    if session.course.service_id and session.course.service_id != referral.service_id:
-        raise LearningError("This course is not part of the service the resident applied for.")
-    _check_bookable(session, staff=False)
-    existing = Booking.objects.filter(
-        referral=referral,
-        session=session,
-        status__in=[BookingStatus.CONFIRMED, BookingStatus.WAITING, BookingStatus.OFFERED],
-    ).first()
-    if existing is not None:
-        return existing  # calling twice books once
-    booking = Booking(
-        member_id=referral.member_id,
-        provider_id=actor.member_id,
-        session=session,
-        referral=referral,
-        booked_by=actor.user,
-        price=session.cost_per_place,
-    )
-    return _place_or_queue(booking, session, join_waiting_list=True, actor=actor)
-
-
 def _booking_for_update(booking_id: int) -> Booking:
     return Booking.objects.select_for_update().select_related("session__course").get(pk=booking_id)
 

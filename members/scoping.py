@@ -46,13 +46,6 @@ def current_scope() -> Scope | None:
     return _current.get()
 
 
-def current_member_id() -> int:
-    scope = _current.get()
-    if scope is None or scope.member_id is None:
-        raise MemberScopeMissing("No member scope is set for this unit of work.")
-    return scope.member_id
-
-
 def apply_database_scope(scope: Scope | None, using: str = "default") -> None:
     """Copy the scope into transaction-local PostgreSQL settings read by the RLS policies.
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from members.actor import ANONYMOUS, Actor
-from members.models import ConsortiumRoleAssignment, Member, Membership, MembershipRole
+from members.models import ConsortiumRoleAssignment, Membership, MembershipRole
 from members.scoping import user_scope
 
 if TYPE_CHECKING:
@@ -44,7 +44,3 @@ def _actor_in_user_scope(user: User) -> Actor:
         member_roles=member_roles,
         consortium_roles=consortium_roles,
     )
-
-
-def member_list() -> list[Member]:
-    return list(Member.objects.all())

@@ -71,8 +71,3 @@ def consortium_task(name: str, **options: Any) -> Callable[[Callable[..., Any]],
         return consortium_scope(reason=f"task {name}")
 
     return _scoped_task(name, scope_for, **options)
-
-
-def system_task(name: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """A task that touches no member-owned table (the outbox itself, housekeeping)."""
-    return _scoped_task(name, lambda kwargs: transaction.atomic(), **options)

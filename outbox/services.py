@@ -141,10 +141,6 @@ def outbox_relay(
             return result
 
 
-def outbox_pending_count() -> int:
-    return OutboxMessage.objects.filter(relayed_at__isnull=True).count()
-
-
 def outbox_prune(*, keep_days: int = 30) -> int:
     cutoff = timezone.now() - timedelta(days=keep_days)
     deleted, _ = OutboxMessage.objects.filter(relayed_at__lt=cutoff).delete()

@@ -137,6 +137,13 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 OPEN_STATUSES = frozenset(
     {S.SUBMITTED, S.ROUTED, S.DECLINED, S.ACCEPTED, S.IN_PROGRESS, S.OUTCOME_RECORDED}
 )
+
+
+def referral_may_be_withdrawn(status: str) -> bool:
+    """Whether the resident may still withdraw, by whichever path they take (the one rule)."""
+    return S.WITHDRAWN in ALLOWED_TRANSITIONS.get(status, frozenset())
+
+
 # Statuses in which the provider has taken the referral on (it sees full contact details).
 TAKEN_ON_STATUSES = frozenset({S.ACCEPTED, S.IN_PROGRESS, S.OUTCOME_RECORDED, S.CLOSED})
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, NamedTuple, cast
 
 from django.db import connections, router
@@ -31,7 +31,6 @@ from django.db.models.expressions import Col
 from django.db.models.lookups import Exact
 from django.db.models.signals import post_delete, post_save
 from django.db.models.sql.where import AND, OR, WhereNode
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -857,68 +856,3 @@ def route_choices(referral: Referral) -> list[tuple[int, str]]:
     return list(
         Member.objects.filter(pk__in=allowed).order_by("short_name").values_list("pk", "short_name")
     )
-
-
-# --- the resident (helper D's pages call these) --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResidentReferral:
-    """What a resident sees of their own referral: status and outcome, no staff details."""
-
-    id: int
-    reference: str
-    service_name: str
-    status: str
-    status_label: str
-    submitted_at: datetime
-    provider_name: str
-    outcomes: list[str]
-    can_withdraw: bool
-
-
-def _resident_view(r: Referral, outcomes: list[Outcome]) -> ResidentReferral:
-    from referrals.models import ALLOWED_TRANSITIONS
-
-    return ResidentReferral(
-        id=r.pk,
-        reference=r.reference,
-        service_name=r.service.name,
-        status=r.status,
-        # Lazy label: rendered in the language active in the resident's request.
-        status_label=str(S(r.status).label),
-        submitted_at=r.submitted_at,
-        provider_name=r.provider.name if (r.provider and r.status != S.DECLINED) else "",
-        outcomes=[str(o.get_type_display()) for o in outcomes],
-        can_withdraw=S.WITHDRAWN in ALLOWED_TRANSITIONS.get(r.status, frozenset()),
-    )
-
-
-def referral_list_for_resident(*, user_id: int) -> list[ResidentReferral]:
-    """A signed-in resident's referrals (no member scope: row-level security shows them their own
-    through Referral.resident_user)."""
-    referrals = list(
-        Referral.objects.unscoped()
-        .filter(resident_user_id=user_id)
-        .select_related("service", "provider")
-        .order_by("-submitted_at")
-    )
-    by_referral: dict[int, list[Outcome]] = {}
-    for o in Outcome.objects.unscoped().filter(referral__in=[r.pk for r in referrals]):
-        by_referral.setdefault(o.referral_id, []).append(o)
-    return [_resident_view(r, by_referral.get(r.pk, [])) for r in referrals]
-
-
-def referral_for_resident(*, user_id: int, referral_id: object) -> ResidentReferral:
-    try:
-        pk = int(str(referral_id))
-    except (TypeError, ValueError):
-        raise Http404 from None
-    for item in referral_list_for_resident(user_id=user_id):
-        if item.id == pk:
-            return item
-    raise not_found()
-
-
-def sla_due_soon_cutoff(now: datetime) -> datetime:
-    return now + timedelta(days=1)

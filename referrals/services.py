@@ -28,13 +28,12 @@ from audit.services import audit_record
 from members.actor import Actor
 from members.models import Member
 from members.permissions import Perm
-from members.scoping import current_scope, member_scope
+from members.scoping import current_scope
 from notifications.services import email_enqueue
 from outbox.services import outbox_enqueue
 from referrals import routing
 from referrals.models import (
     ALLOWED_TRANSITIONS,
-    OPEN_STATUSES,
     TAKEN_ON_STATUSES,
     Application,
     CaseNote,
@@ -48,6 +47,7 @@ from referrals.models import (
     ReferralStatus,
     Resident,
     RoutingDecision,
+    referral_may_be_withdrawn,
 )
 from referrals.sla import due_at
 from services.models import Offer, Service
@@ -561,37 +561,6 @@ def referral_close(*, referral_id: int, actor: Actor) -> Referral:
 # --- the resident --------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def referral_withdraw(*, referral_id: int, actor: Actor) -> Referral:
-    """The resident withdraws their own referral. Their request has no member scope: row-level
-    security shows them their own referrals only, and the change is made in the landlord's
-    scope, taken from that row (never from anything the client sent)."""
-    if actor.user is None:
-        raise NotAllowed(_("Sign in to withdraw a referral."))
-    owned = (
-        Referral.objects.unscoped()
-        .filter(pk=referral_id, resident_user_id=actor.user_id)
-        .values_list("member_id", flat=True)
-        .first()
-    )
-    if owned is None:
-        raise NotAllowed(_("That referral was not found."))
-    with member_scope(owned, user_id=actor.user_id):
-        referral = _lock(referral_id)
-        if referral.resident_user_id != actor.user_id:
-            raise NotAllowed(_("That referral was not found."))
-        if not _can_withdraw(referral):
-            raise InvalidTransition(_("This referral can no longer be withdrawn."))
-        _withdraw_locked(referral, user_id=actor.user_id)
-    return referral
-
-
-def _can_withdraw(referral: Referral) -> bool:
-    return referral.status in OPEN_STATUSES and S.WITHDRAWN in ALLOWED_TRANSITIONS.get(
-        referral.status, frozenset()
-    )
-
-
 def _withdraw_locked(referral: Referral, *, user_id: int | None) -> None:
     """The one way a referral is withdrawn, by either path a resident can take."""
     _transition(referral, S.WITHDRAWN, actor_id=user_id, reason="resident")
@@ -619,7 +588,7 @@ def referral_withdraw_for_application(*, application_id: int, user_id: int | Non
     if referral_id is None:
         return False
     referral = _lock(referral_id)
-    if not _can_withdraw(referral):
+    if not referral_may_be_withdrawn(referral.status):
         return False
     _withdraw_locked(referral, user_id=user_id)
     return True

@@ -37,10 +37,6 @@ def suppress_value(value: int | None) -> Cell | None:
     return PRIMARY if value < THRESHOLD else value
 
 
-def is_suppressed(cell: object) -> bool:
-    return cell in (PRIMARY, SECONDARY)
-
-
 @dataclass(frozen=True)
 class Line:
     """Cells `parts` add up to cell `total` (positions in the extended grid)."""

@@ -11,42 +11,11 @@ from learning import services
 from learning.models import BookingStatus
 from members.scoping import member_scope
 from notifications.services import email_send
-from tests.factories import ReferralFactory, ServiceFactory
-from tests.learning.conftest import actor_of, course_make, session_make
+from tests.learning.conftest import actor_of, session_make
 from tests.learning.test_booking import book
 from tests.procurement.conftest import contract_make, participation_make
 
 pytestmark = [pytest.mark.django_db]
-
-
-def test_a_provider_books_a_residents_place_from_a_referral_once(alice, member_a, member_b):
-    service = ServiceFactory()
-    referral = ReferralFactory(member=member_b, provider=member_a, service=service)
-    course = course_make(member_a, audience="residents", service=service)
-    session = session_make(course, capacity=3, cost="60.00")
-    with member_scope(member_a.pk):
-        actor = actor_of(alice)
-        booking = services.booking_create_for_referral(
-            referral_id=referral.pk, session_id=session.pk, actor=actor
-        )
-        again = services.booking_create_for_referral(
-            referral_id=referral.pk, session_id=session.pk, actor=actor
-        )
-    assert again.pk == booking.pk
-    assert booking.status == BookingStatus.CONFIRMED
-    # The resident's own member pays the provider.
-    assert (booking.member_id, booking.provider_id) == (member_b.pk, member_a.pk)
-    assert booking.price == 60 and booking.referral_id == referral.pk
-
-
-def test_only_the_referrals_provider_running_the_course_books_it(charlie, member_a, member_b):
-    service = ServiceFactory()
-    referral = ReferralFactory(member=member_b, provider=member_a, service=service)
-    session = session_make(course_make(member_a, audience="residents", service=service))
-    with member_scope(member_b.pk), pytest.raises(services.LearningError):
-        services.booking_create_for_referral(
-            referral_id=referral.pk, session_id=session.pk, actor=actor_of(charlie)
-        )
 
 
 def test_the_place_offered_email_reaches_the_booker(alice, member_a, charlie, member_b, course):

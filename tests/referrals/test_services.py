@@ -282,35 +282,6 @@ def test_sustained_job_is_recorded_on_a_closed_referral(
         assert Outcome.objects.filter(referral=accepted_by_b).count() == 2
 
 
-def test_resident_withdraws_their_own_referral(
-    member_a: Any, service: Any, offers: Any, resident: Any, resident_user: Any
-) -> None:
-    referral = route(
-        make_referral(member_a, service, [member_a], application={"resident": resident})
-    )
-    assert fresh(referral).resident_user_id == resident_user.pk
-    from members.scoping import user_scope
-
-    with user_scope(resident_user.pk):
-        services.referral_withdraw(referral_id=referral.pk, actor=actor_of(resident_user))
-    r = fresh(referral)
-    assert r.status == S.WITHDRAWN and r.withdrawn_by_id == resident_user.pk
-    with user_scope(resident_user.pk), pytest.raises(services.InvalidTransition):
-        services.referral_withdraw(referral_id=referral.pk, actor=actor_of(resident_user))
-
-
-def test_someone_else_cannot_withdraw_a_residents_referral(
-    referral_to_b: Any, member_a: Any
-) -> None:
-    from members.scoping import user_scope
-    from tests.factories import UserFactory
-
-    stranger = UserFactory(email="stranger@example.org")
-    with user_scope(stranger.pk), pytest.raises(services.NotAllowed):
-        services.referral_withdraw(referral_id=referral_to_b.pk, actor=actor_of(stranger))
-    assert fresh(referral_to_b).status == S.ROUTED
-
-
 def test_coordinator_reroutes_by_hand_within_consent_only(
     referral_to_b: Any, coordinator: Any, member_a: Any, service: Any
 ) -> None:

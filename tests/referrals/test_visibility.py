@@ -12,7 +12,7 @@ from members.scoping import member_scope, user_scope
 from referrals import selectors, services
 from referrals.models import CaseNote, ReferralContact
 from tests.factories import MemberFactory, staff_create
-from tests.referrals.conftest import actor_of, as_member, make_referral, route
+from tests.referrals.conftest import actor_of, as_member, route
 
 pytestmark = pytest.mark.django_db
 
@@ -97,26 +97,6 @@ def test_case_notes_are_private_to_the_member_that_wrote_them(
         assert [n.body for n in CaseNote.objects.filter(referral=accepted_by_b)] == [
             "B's private note"
         ]
-
-
-def test_resident_sees_their_own_referrals_status_in_their_language(
-    member_a: Any, service: Any, offers: Any, resident: Any, resident_user: Any, charlie: Any
-) -> None:
-    from django.utils import translation
-
-    mine = route(make_referral(member_a, service, [member_a], application={"resident": resident}))
-    route(make_referral(member_a, service, [member_a]))  # someone else's
-    with user_scope(resident_user.pk):
-        listed = selectors.referral_list_for_resident(user_id=resident_user.pk)
-        assert [r.id for r in listed] == [mine.pk]
-        assert listed[0].can_withdraw
-        with translation.override("en"):
-            assert (
-                selectors.referral_list_for_resident(user_id=resident_user.pk)[0].status_label
-                == "Sent to a provider"
-            )
-        with pytest.raises(Http404):
-            selectors.referral_for_resident(user_id=resident_user.pk, referral_id=mine.pk + 1)
 
 
 def test_resident_user_sees_nothing_of_other_referrals_even_unscoped(
