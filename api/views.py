@@ -19,7 +19,7 @@ from api import serializers as s
 from api.base import ScopedViewSet, parse_id, require_member
 from api.errors import errors
 from audit.models import AuditEvent
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 from learning.models import Booking, Course, CourseSession
 from learning.selectors import access_booking_by_id, access_course_by_id, course_catalogue
 from learning.services import booking_cancel, booking_create, offer_accept

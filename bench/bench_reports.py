@@ -76,7 +76,7 @@ import json, os, resource, time, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consortium.settings")
 django.setup()
 import logging; logging.disable(logging.INFO)
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 from members.scoping import consortium_scope
 from reports.services import report_generate
 %(peak)s
@@ -124,7 +124,7 @@ def _worker(ctx: BenchContext, quarter_key: str, size: int) -> dict[str, float]:
 def run(ctx: BenchContext) -> list[Result]:
     from django.db import connection
 
-    from consortium.periods import last_completed_quarter
+    from kernel.calendar import last_completed_quarter
     from members.scoping import consortium_scope
     from reports import figures
     from reports.models import Report

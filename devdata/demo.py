@@ -28,6 +28,7 @@ from devdata.seeds.learning import seed_learning_demo
 from devdata.seeds.procurement import seed_procurement_demo
 from devdata.seeds.referrals import seed_referrals_demo
 from devdata.seeds.reports import seed_reports_demo
+from kernel.calendar import LONDON, due_at
 from members.models import (
     ConsortiumRole,
     ConsortiumRoleAssignment,
@@ -47,7 +48,6 @@ from referrals.models import (
     Resident,
     RoutingDecision,
 )
-from referrals.sla import LONDON, due_at
 from services.models import Offer, Service, ServiceKind, ServiceQuestion
 
 SEED = 2026

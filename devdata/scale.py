@@ -5,7 +5,7 @@ exist (the demo catalogue is created first when there is none), with about 0.8 r
 one application, one contact snapshot, one routing decision, about 0.3 outcomes and two audit
 events per referral.
 Dates fall over the last six financial quarters, statuses follow the lifecycle in realistic
-proportion, and the SLA clocks are filled in UK working days (referrals/sla.py).
+proportion, and the SLA clocks are filled in UK working days (kernel/calendar.py).
 
 Every run adds N more: scale rows are recognisable (references start with "HS-", rows carry
 `is_synthetic=True` where the model has the field), and nothing here deletes anything, because
@@ -46,7 +46,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
 
 from audit.models import AuditAction, AuditEvent
-from consortium.periods import LONDON, current_quarter
+from kernel.calendar import LONDON, add_working_days, current_quarter
 from members.models import Member, MemberRole, MembershipRole
 from members.scoping import consortium_scope
 from referrals.models import (
@@ -61,7 +61,6 @@ from referrals.models import (
     Resident,
     RoutingDecision,
 )
-from referrals.sla import add_working_days
 from services.models import Offer, Service
 
 logger = logging.getLogger(__name__)

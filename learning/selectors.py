@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from consortium.periods import period_bounds
+from kernel.calendar import period_bounds
 from learning.models import Booking, BookingStatus, Course, CourseSession
 from members.access import access_member_owned_by_id, not_found
 from members.actor import Actor

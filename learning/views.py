@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from consortium.periods import current_quarter
+from kernel.calendar import current_quarter
 from learning import selectors, services
 from learning.certificates import NotCompleted, certificate_pdf
 from learning.models import BookingStatus, Course, CourseSession

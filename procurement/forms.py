@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from consortium.periods import Quarter, current_quarter
+from kernel.calendar import Quarter, current_quarter
 from procurement.models import Contract, ContractStatus
 
 MONEY_KW: dict[str, Any] = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 
 REQUIRED_COLUMNS = ("contract", "quarter", "amount")
 MAX_ROWS = 5000

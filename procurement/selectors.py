@@ -36,7 +36,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Least
 
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 from members.access import not_found
 from members.actor import Actor
 from members.scoping import consortium_scope

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 from members.actor import Actor
 from members.permissions import Perm
 from notifications.services import email_enqueue

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from consortium.periods import current_quarter
+from kernel.calendar import current_quarter
 from members.actor import Actor
 from members.permissions import Perm
 from members.scoping import consortium_scope

@@ -21,10 +21,10 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
+from kernel.calendar import LONDON
 from members.models import Member
 from members.scoping import consortium_scope
 from referrals.models import Referral, ReferralStatus
-from referrals.sla import LONDON
 from services.models import Offer
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from kernel.calendar import due_at
 from members.actor import Actor
 from members.models import Member
 from members.permissions import Perm
@@ -49,7 +50,6 @@ from referrals.models import (
     RoutingDecision,
     referral_may_be_withdrawn,
 )
-from referrals.sla import due_at
 from services.models import Offer, Service
 
 logger = logging.getLogger(__name__)

@@ -629,7 +629,7 @@ def equality_outcomes(ctx: FigureContext) -> FigureData:
 
 def periods_for(start: date, end: date) -> list[Period]:
     """Five quarters ending with the period when it is a quarter; otherwise the period alone."""
-    from consortium.periods import Quarter
+    from kernel.calendar import Quarter
 
     quarter = Quarter.containing(start)
     if quarter.start == start and quarter.end == end:

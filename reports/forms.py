@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from consortium.periods import LONDON, Quarter, current_quarter
+from kernel.calendar import LONDON, Quarter, current_quarter
 from members.models import Member
 from reports.models import TargetDirection
 from reports.services import SOCIAL_VALUE_MAX_BYTES

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from consortium.periods import Quarter, period_bounds
+from kernel.calendar import Quarter, period_bounds
 
 
 class Unit(StrEnum):

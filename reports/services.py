@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 from members.actor import Actor
 from members.models import Member
 from members.permissions import Perm

@@ -8,10 +8,9 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from consortium.periods import LONDON, Quarter, last_completed_quarter
+from kernel.calendar import LONDON, Quarter, is_working_day, last_completed_quarter
 from members.models import Member
 from members.task_scope import consortium_task
-from referrals.sla import is_working_day
 from reports.models import Report, ReportKind, ReportStatus
 from reports.services import report_generate_and_publish
 

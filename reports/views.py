@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 from members.actor import Actor
 from members.permissions import Perm
 from members.scoping import consortium_scope

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from consortium.periods import LONDON, current_quarter
+from kernel.calendar import LONDON, current_quarter
 from learning.models import Audience, Booking, BookingStatus, Course, CourseSession
 from members.models import Member, Membership
 from members.scoping import consortium_scope

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from consortium.periods import Quarter, current_quarter
+from kernel.calendar import Quarter, current_quarter
 from members.models import Member
 from members.scoping import consortium_scope
 from procurement.models import Contract, ContractStatus, JoinIntent, Participation, SpendRecord

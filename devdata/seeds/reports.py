@@ -13,7 +13,7 @@ import logging
 import random
 from decimal import Decimal
 
-from consortium.periods import Quarter, last_completed_quarter
+from kernel.calendar import Quarter, last_completed_quarter
 from members.models import Member
 from members.scoping import consortium_scope, member_scope
 from referrals.models import OutcomeType

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test import override_settings
 
 from audit.models import AuditEvent
-from consortium.periods import LONDON, current_quarter
 from devdata.scale import (
     REFERENCE_PREFIX,
     TARGETS,
@@ -20,6 +19,7 @@ from devdata.scale import (
     load_scale,
     reference_for,
 )
+from kernel.calendar import LONDON, current_quarter
 from members.scoping import consortium_scope, member_scope
 from referrals.models import (
     Application,

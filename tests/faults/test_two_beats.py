@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 from members.scoping import consortium_scope
 from outbox.models import OutboxMessage
 from reports.models import Report, ReportFile, ReportKind, ReportStatus

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 from learning import selectors, services
 from learning.certificates import NotCompleted, certificate_pdf
 from learning.models import Booking, BookingStatus, CourseSession

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from consortium.periods import Quarter
 from devdata.seeds.learning import seed_learning_demo
 from devdata.seeds.procurement import seed_procurement_demo
+from kernel.calendar import Quarter
 from learning.models import Booking, BookingStatus, CourseSession
 from members.scoping import consortium_scope
 from procurement.models import Contract

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 from members.scoping import consortium_scope, member_scope
 from procurement.selectors import (
     financial_years_between,

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 
-from consortium.periods import Quarter
+from kernel.calendar import Quarter
 from members.scoping import consortium_scope, member_scope
 from outbox.models import OutboxMessage
 from procurement import selectors, services

@@ -1,8 +1,9 @@
-"""SLA clocks in UK working days, and the beat sweeps that flag what is overdue."""
+"""The beat sweeps that flag what is overdue against SLA clocks (kernel/calendar.py counts the
+working days)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,71 +15,7 @@ from outbox.models import OutboxMessage
 from referrals import services
 from referrals.models import Outcome, OutcomeType, Referral, ReferralEvent, ReferralEventKind
 from referrals.schedule import BEAT_SCHEDULE
-from referrals.sla import LONDON, add_working_days, due_at, is_working_day, working_days_between
 from tests.referrals.conftest import actor_of, as_member, fresh
-
-
-@pytest.mark.parametrize(
-    ("start", "days", "expected", "why"),
-    [
-        (date(2026, 4, 2), 1, date(2026, 4, 7), "Good Friday and Easter Monday 2026"),
-        (date(2026, 4, 2), 2, date(2026, 4, 8), "Easter 2026, two days"),
-        (date(2026, 12, 24), 1, date(2026, 12, 29), "Christmas (Fri) and Boxing Day substitute"),
-        (date(2026, 12, 23), 3, date(2026, 12, 30), "over Christmas 2026"),
-        (date(2027, 12, 24), 1, date(2027, 12, 29), "Christmas 2027: two substitute days"),
-        (date(2026, 12, 31), 1, date(2027, 1, 4), "New Year's Day 2027 is a Friday"),
-        (date(2026, 5, 1), 1, date(2026, 5, 5), "early May bank holiday"),
-        (date(2026, 11, 20), 2, date(2026, 11, 24), "Friday plus two is Tuesday"),
-        (date(2026, 11, 21), 1, date(2026, 11, 23), "Saturday start counts from Monday"),
-        (date(2026, 11, 23), 0, date(2026, 11, 23), "zero days is the same day"),
-    ],
-)
-def test_add_working_days(start: date, days: int, expected: date, why: str) -> None:
-    assert add_working_days(start, days) == expected, why
-
-
-@pytest.mark.parametrize(
-    ("day", "working"),
-    [
-        (date(2026, 4, 3), False),
-        (date(2026, 4, 6), False),
-        (date(2026, 12, 25), False),
-        (date(2026, 12, 28), False),  # Boxing Day (Saturday) observed on Monday
-        (date(2026, 12, 29), True),
-        (date(2026, 11, 22), False),  # a Sunday
-        (date(2026, 11, 24), True),
-    ],
-)
-def test_is_working_day(day: date, working: bool) -> None:
-    assert is_working_day(day) is working
-
-
-def test_working_days_between_skips_easter() -> None:
-    assert working_days_between(date(2026, 4, 2), date(2026, 4, 7)) == 1
-    assert working_days_between(date(2026, 4, 7), date(2026, 4, 2)) == 0
-
-
-def test_negative_days_are_refused() -> None:
-    with pytest.raises(ValueError):
-        add_working_days(date(2026, 1, 5), -1)
-
-
-def test_friday_afternoon_is_not_overdue_on_monday_morning() -> None:
-    sent = datetime(2026, 11, 20, 16, 0, tzinfo=LONDON)  # Friday
-    due = due_at(sent, 2)
-    assert due == datetime(2026, 11, 24, 17, 30, tzinfo=LONDON)
-    assert datetime(2026, 11, 23, 9, 0, tzinfo=LONDON) < due
-
-
-def test_due_time_follows_british_summer_time() -> None:
-    # Sent 23:30 UTC on Sunday 29 March 2026 = 00:30 BST on Monday: Monday is day zero.
-    sent = datetime(2026, 3, 29, 23, 30, tzinfo=UTC)
-    due = due_at(sent, 1)
-    assert due.date() == date(2026, 3, 31)
-    assert due.astimezone(UTC).hour == 16  # 17:30 BST
-
-
-# --- the sweeps ----------------------------------------------------------------------------------
 
 
 def _backdate(referral: Referral, **fields: Any) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from consortium.periods import LONDON, Quarter
+from kernel.calendar import LONDON, Quarter
 from members.scoping import consortium_scope, member_scope
 from referrals.models import Outcome, Referral
 from tests.factories import ReferralFactory, ServiceFactory

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from consortium.periods import current_quarter
+from kernel.calendar import current_quarter
 from members.scoping import consortium_scope, member_scope
 from reports.models import DeliveryCost, SocialValueRate, SocialValueTable, Target
 from tests.factories import ServiceFactory, staff_create

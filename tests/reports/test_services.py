@@ -115,7 +115,7 @@ def test_a_correction_is_a_new_version_and_the_original_is_untouched(
 
 def test_beat_acts_on_the_first_working_day_after_the_quarter(member_a) -> None:
     # Q4 2025-26 ends on Tuesday 31 March 2026; 1 April is a Wednesday.
-    from consortium.periods import Quarter
+    from kernel.calendar import Quarter
 
     assert first_working_day_after(Quarter(2025, 4)) == date(2026, 4, 1)
     # Q3 ends on 31 December 2026; 1 January is a bank holiday, so Monday 4 January 2027.

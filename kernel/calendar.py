@@ -1,7 +1,12 @@
-"""Financial-year quarters (April to March), the periods every report and budget uses.
+"""The portal's calendar: Europe/London time, financial-year quarters and UK working days.
 
-Q1 is April-June, Q2 July-September, Q3 October-December, Q4 January-March. The financial year
-is named by the calendar year it starts in: "2026-27 Q1" starts on 1 April 2026.
+Quarters run April to March: Q1 is April-June, Q2 July-September, Q3 October-December, Q4
+January-March, and a financial year is named by the calendar year it starts in ("2026-27 Q1"
+starts on 1 April 2026). Every report and budget period is one.
+
+Working days are Monday to Friday, less England and Wales bank holidays, which SLA clocks count:
+a referral sent on a Friday afternoon with a two-day target is due at the end of Tuesday, not on
+Sunday. Deadlines fall at the end of the working day (17:30, Europe/London).
 """
 
 from __future__ import annotations
@@ -9,9 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import holidays
+
 LONDON = ZoneInfo("Europe/London")
+END_OF_DAY = time(17, 30)
+
+# --- Financial-year quarters --------------------------------------------------------------------
 _LABEL = re.compile(r"^(\d{4})-(\d{2})\s*Q([1-4])$")
 _KEY = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -105,3 +116,47 @@ def current_quarter(today: date | None = None) -> Quarter:
 
 def last_completed_quarter(today: date | None = None) -> Quarter:
     return current_quarter(today).previous()
+
+
+# --- Working days -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[date]:
+    # England and Wales share their bank holidays ("ENG" includes both here).
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days after `start` (start itself does not count)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current = start
+    remaining = days
+    while remaining:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (0 when end <= start)."""
+    count = 0
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count
+
+
+def due_at(sent_at: datetime, working_days: int) -> datetime:
+    """When a clock started at `sent_at` runs out: the end of the Nth working day after it."""
+    local = sent_at.astimezone(LONDON)
+    due_day = add_working_days(local.date(), working_days)
+    return datetime.combine(due_day, END_OF_DAY, tzinfo=LONDON)
