@@ -7,6 +7,7 @@ them through when a test signs them in with `client.force_login`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -30,6 +31,36 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         from consortium.db import use_owner_credentials
 
         use_owner_credentials(settings.DATABASE_OWNER_URL)
+
+
+@pytest.fixture(autouse=True)
+def _ownership_markers_are_observed(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked `ownership("name", ...)` must request each URL it names (the URL meta-test
+    counts the markers; this makes the marker a fact about the test, not a comment)."""
+    declared = {name for marker in request.node.iter_markers("ownership") for name in marker.args}
+    if not declared:
+        yield
+        return
+    from django.core.signals import request_started
+    from django.urls import Resolver404, resolve
+
+    requested: set[str] = set()
+
+    def record(sender: object, environ: dict[str, str], **kwargs: object) -> None:
+        with contextlib.suppress(Resolver404):
+            requested.add(resolve(environ["PATH_INFO"]).view_name)
+
+    request_started.connect(record, weak=False, dispatch_uid="ownership-observer")
+    try:
+        yield
+    finally:
+        request_started.disconnect(dispatch_uid="ownership-observer")
+    missing = declared - requested
+    if missing:
+        pytest.fail(
+            f"marked ownership({', '.join(sorted(missing))}) but never requested it",
+            pytrace=False,
+        )
 
 
 @dataclass

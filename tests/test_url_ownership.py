@@ -1,14 +1,20 @@
 """Meta-test: every URL pattern has a test proving another member is refused (Zulip-style).
 
-A test declares what it covers with `@pytest.mark.ownership("namespace:name", ...)`. This test
-walks the URL configuration and fails for any named pattern that no such marker covers, unless
-the pattern is listed below as public or self-only, with the reason. Unnamed patterns fail too:
-they cannot be covered.
+A test declares what it covers with `@pytest.mark.ownership("namespace:name", ...)` (on the
+test, or on one `pytest.param` of it), and must request each URL it names: tests/conftest.py
+watches the requests a marked test makes and fails it otherwise. This test asks pytest itself
+which markers the suite declares (a collection of the whole suite in a subprocess, so it holds
+however the run was filtered), walks the URL configuration, and fails for any named pattern that
+no marker covers, unless it is listed below as public or self-only, with the reason. Unnamed
+patterns fail too: they cannot be covered.
 """
 
 from __future__ import annotations
 
-import ast
+import functools
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,22 +54,35 @@ def iter_named_patterns(
             yield name, module, str(pattern.pattern), namespace.rstrip(":")
 
 
+_COLLECT = """
+import json, sys
+import pytest
+
+class Markers:
+    names = set()
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            for marker in item.iter_markers("ownership"):
+                self.names.update(marker.args)
+
+markers = Markers()
+args = ["--collect-only", "-q", "-p", "no:cacheprovider", sys.argv[1]]
+code = pytest.main(args, plugins=[markers])
+print("OWNERSHIP " + json.dumps(sorted(markers.names)))
+sys.exit(0 if code == 0 else 1)
+"""
+
+
+@functools.cache
 def declared_ownership_markers() -> set[str]:
-    covered: set[str] = set()
-    for path in TESTS.rglob("test_*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "ownership"
-            ):
-                covered.update(
-                    arg.value
-                    for arg in node.args
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
-                )
-    return covered
+    done = subprocess.run(  # noqa: S603 - this interpreter, collecting this suite
+        [sys.executable, "-c", _COLLECT, str(TESTS)],
+        cwd=TESTS.parent, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    line = next((x for x in done.stdout.splitlines() if x.startswith("OWNERSHIP ")), None)
+    assert done.returncode == 0 and line, f"collecting the suite failed:\n{done.stdout[-3000:]}"
+    return set(json.loads(line.removeprefix("OWNERSHIP ")))
 
 
 def test_every_url_pattern_has_an_ownership_test() -> None:

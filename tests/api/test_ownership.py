@@ -42,23 +42,18 @@ def test_it_checks_ownership_of_referrals(cast: Any, world: World, api: Any) -> 
     assert refs <= {world.outgoing.reference}
 
 
-@pytest.mark.ownership(
-    "api:referral-accept",
-    "api:referral-decline",
-    "api:referral-start",
-    "api:referral-record-contact",
-    "api:referral-record-outcome",
-    "api:referral-close",
-)
 @pytest.mark.parametrize(
     ("name", "data"),
     [
-        ("api:referral-accept", None),
-        ("api:referral-decline", {"reason": "no_capacity"}),
-        ("api:referral-start", None),
-        ("api:referral-record-contact", {}),
-        ("api:referral-record-outcome", {"type": "no_outcome", "achieved_on": "2026-01-01"}),
-        ("api:referral-close", None),
+        pytest.param(name, data, marks=pytest.mark.ownership(name), id=name)
+        for name, data in [
+            ("api:referral-accept", None),
+            ("api:referral-decline", {"reason": "no_capacity"}),
+            ("api:referral-start", None),
+            ("api:referral-record-contact", {}),
+            ("api:referral-record-outcome", {"type": "no_outcome", "achieved_on": "2026-01-01"}),
+            ("api:referral-close", None),
+        ]
     ],
 )
 def test_it_checks_ownership_of_referral_steps(
@@ -142,6 +137,10 @@ def test_it_checks_ownership_of_offers(cast: Any, world: World, api: Any) -> Non
 
     offer_a = read_as(world.member_a, Offer, member=world.member_a)
     charlie = api(cast.charlie)
+    # Offers are the shared directory: charlie reads A's, in the list and alone, and changes none.
+    listed = charlie.get(reverse("api:offer-list"))
+    assert listed.status_code == 200
+    assert offer_a.pk in {o["id"] for o in listed.json()["results"]}
     assert charlie.get(reverse("api:offer-detail", args=[offer_a.pk])).status_code == 200
     _assert_refused_like_missing(
         charlie, "patch", "api:offer-detail", offer_a.pk, {"capacity_per_month": 0}
@@ -156,6 +155,9 @@ def test_it_checks_ownership_of_the_directory(cast: Any, world: World, api: Any)
     """Members and services are the public directory: their public facts only, no staff or
     records, and nothing can be changed."""
     charlie = api(cast.charlie)
+    listed = charlie.get(reverse("api:member-list")).json()["results"]
+    assert world.member_a.pk in {m["id"] for m in listed}
+    assert all(set(m) == set(listed[0]) for m in listed)  # every member shows the same facts
     member = charlie.get(reverse("api:member-detail", args=[world.member_a.pk])).json()
     assert set(member) == {
         "id",

@@ -246,14 +246,13 @@ def test_it_checks_ownership_of_the_referral_page(
     assert referral_at_a.reference.encode() not in response.content
 
 
-@pytest.mark.ownership(
-    "referrals:accept",
-    "referrals:start",
-    "referrals:close",
-    "referrals:record_contact",
-    "referrals:add_note",
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.ownership(f"referrals:{name}"), id=name)
+        for name in ["accept", "start", "close", "record_contact", "add_note"]
+    ],
 )
-@pytest.mark.parametrize("name", ["accept", "start", "close", "record_contact", "add_note"])
 def test_it_checks_ownership_of_referral_actions(
     client: Any, referral_at_a: Any, charlie: Any, name: str
 ) -> None:
@@ -266,8 +265,13 @@ def test_it_checks_ownership_of_referral_actions(
         assert not CaseNote.objects.unscoped().filter(referral=referral_at_a).exists()
 
 
-@pytest.mark.ownership("referrals:decline", "referrals:record_outcome")
-@pytest.mark.parametrize("name", ["decline", "record_outcome"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.ownership(f"referrals:{name}"), id=name)
+        for name in ["decline", "record_outcome"]
+    ],
+)
 def test_it_checks_ownership_of_referral_forms(
     client: Any, referral_at_a: Any, charlie: Any, name: str
 ) -> None:
