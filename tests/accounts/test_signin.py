@@ -45,9 +45,8 @@ def test_staff_password_alone_reaches_nothing(client, alice, bob):
     assert "_auth_user_id" not in client.session
     for path in ("/dashboard/", "/members/staff/", "/referrals/", "/admin/"):
         response = client.get(path)
-        assert response.status_code in (302, 404), path
-        if response.status_code == 302:
-            assert response["Location"].startswith(("/accounts/login/", "/admin/login/")), path
+        assert response.status_code == 302, path
+        assert response["Location"].startswith(("/accounts/login/", "/admin/login/")), path
     # With the second factor, the sign-in completes.
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert response.status_code == 302
@@ -110,7 +109,8 @@ def test_repeated_failed_sign_ins_are_throttled(client, alice):
         assert response.status_code == 200
     # The right password no longer helps until the window passes.
     response = client.post(reverse("account_login"), {"login": alice.email, "password": PASSWORD})
-    assert response.status_code in (200, 429)
+    # allauth answers the throttled form itself (200, with the message), not a bare 429.
+    assert response.status_code == 200
     assert "too many" in response.content.decode().lower()
     assert response.get("Location") != reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session
