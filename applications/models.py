@@ -5,9 +5,6 @@
   resident themselves after proving who they are.
 - StatusCheckCode: a one-time code emailed to the address on an application, so a resident can
   check its status without an account. Only a hash is stored.
-- ServiceTranslation: the catalogue's own words (name, summary, description, questions) in a
-  resident's language, editable by a consortium administrator in the admin; English is the
-  fallback.
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import MemberOwnedModel
 from referrals.models import Application
-from services.models import Service
 
 
 class Ethnicity(models.TextChoices):
@@ -133,26 +129,3 @@ class StatusCheckCode(MemberOwnedModel):
             and self.attempts < self.MAX_ATTEMPTS
             and self.expires_at > timezone.now()
         )
-
-
-class ServiceTranslation(models.Model):
-    """A service's own words in one language. Blank fields fall back to English."""
-
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(max_length=10)
-    name = models.CharField(max_length=160, blank=True)
-    summary = models.CharField(max_length=300, blank=True)
-    description = models.TextField(blank=True)
-    # {"question_key": {"text": "...", "hint": "...", "choices": ["...", ...]}}; choices are
-    # shown in place of the English ones, position for position (the stored answer is English).
-    questions = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["service", "language"], name="servicetranslation_unique_language"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.service_id} ({self.language})"

@@ -85,6 +85,30 @@ class ServiceQuestion(models.Model):
         return self.key
 
 
+class ServiceTranslation(models.Model):
+    """A service's own words (name, summary, description, questions) in one language, edited by
+    a consortium administrator in the admin. Blank fields fall back to English."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10)
+    name = models.CharField(max_length=160, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    # {"question_key": {"text": "...", "hint": "...", "choices": ["...", ...]}}; choices are
+    # shown in place of the English ones, position for position (the stored answer is English).
+    questions = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "language"], name="servicetranslation_unique_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} ({self.language})"
+
+
 class DeliveryMode(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     PHONE = "phone", _("By phone")

@@ -190,11 +190,11 @@ def offers_for_member(*, member_id: int) -> QuerySet[Offer]:
 def service_localise(services: list[Service] | QuerySet[Service], language: str) -> list[Service]:
     """Set `display_name`, `display_summary`, `display_description` on each service in the
     resident's language, falling back to English field by field (the administrator's words in
-    applications.ServiceTranslation)."""
+    services.ServiceTranslation)."""
     items = list(services)
     by_service: dict[int, Any] = {}
     if language and language != "en" and items:
-        from applications.models import ServiceTranslation
+        from services.models import ServiceTranslation
 
         for row in ServiceTranslation.objects.filter(
             service__in=[s.pk for s in items], language=language

@@ -1,6 +1,6 @@
 # ruff: noqa: E501 - translated sentences are data; wrapping them would hide typos
 """Demo data for the resident journey: the demo services' own words in the five shipped
-languages, editable afterwards in the admin (applications.ServiceTranslation).
+languages, editable afterwards in the admin (services.ServiceTranslation).
 
 Call `seed_applications_demo()` from devdata/demo.py: seed_demo() after the catalogue is
 seeded. Safe to run twice (update_or_create).
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from applications.models import ServiceTranslation
-from services.models import Service
+from services.models import Service, ServiceTranslation
 
 # slug -> language -> (name, summary, {question key: text})
 TRANSLATIONS: dict[str, dict[str, tuple[str, str, dict[str, str]]]] = {

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from applications.models import ServiceTranslation
 from devdata.seeds.applications import seed_applications_demo
+from services.models import ServiceTranslation
 
 pytestmark = pytest.mark.django_db
 

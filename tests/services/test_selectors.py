@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from applications.models import ServiceTranslation
-from services.models import ServiceStatus
+from services.models import ServiceStatus, ServiceTranslation
 from services.selectors import (
     CatalogueFilters,
     service_candidate_members,

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from applications.models import ServiceTranslation
+from services.models import ServiceTranslation
 
 
 @admin.register(ServiceTranslation)
