@@ -5,8 +5,7 @@ the explicitly named `unscoped_objects` manager. The services catalogue (kinds, 
 questions, offers) is editable here so an administrator can add a service without code changes.
 Referrals and the records around them are read-only: they change only through their services.
 
-The catalogue and referral registrations live here, with the other consortium-wide screens,
-because those apps have no admin module of their own yet.
+This module holds the member registrations and the base classes each app's own admin.py uses.
 """
 
 from __future__ import annotations
@@ -25,8 +24,6 @@ from members.models import (
     Membership,
     MembershipRole,
 )
-from referrals.models import Application, Outcome, Referral, RoutingDecision
-from services.models import Offer, Service, ServiceKind, ServiceQuestion
 
 
 class ConsortiumAdministratorPermissions:
@@ -128,59 +125,3 @@ class InvitationAdmin(ReadOnlyAdmin):
     list_display = ("id", "member", "member_roles", "consortium_roles", "created_at", "expires_at")
     list_filter = ("member",)
     exclude = ("token_hash",)
-
-
-class ServiceQuestionInline(TabularInline):
-    model = ServiceQuestion
-    extra = 1
-
-
-@admin.register(ServiceKind)
-class ServiceKindAdmin(ModelAdmin):
-    list_display = ("name", "slug", "order")
-    prepopulated_fields = {"slug": ("name",)}
-
-
-@admin.register(Service)
-class ServiceAdmin(ModelAdmin):
-    list_display = ("name", "kind", "status")
-    list_filter = ("kind", "status")
-    search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
-    inlines = [ServiceQuestionInline]
-
-
-@admin.register(ServiceQuestion)
-class ServiceQuestionAdmin(ModelAdmin):
-    list_display = ("service", "order", "key", "kind", "required")
-    list_filter = ("service",)
-
-
-@admin.register(Offer)
-class OfferAdmin(UnscopedAdmin):
-    list_display = ("service", "member", "capacity_per_month", "is_active")
-    list_filter = ("member", "service", "is_active")
-    list_select_related = ("service", "member")
-
-
-@admin.register(Application)
-class ApplicationAdmin(ReadOnlyAdmin):
-    list_display = ("reference", "member", "service")
-    list_select_related = ("member", "service")
-
-
-@admin.register(Referral)
-class ReferralAdmin(ReadOnlyAdmin):
-    list_display = ("reference", "member", "provider", "service", "status")
-    list_filter = ("status", "service")
-    list_select_related = ("member", "service")
-
-
-@admin.register(RoutingDecision)
-class RoutingDecisionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "member")
-
-
-@admin.register(Outcome)
-class OutcomeAdmin(ReadOnlyAdmin):
-    list_display = ("id", "member")
