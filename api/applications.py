@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from api.base import ScopedViewSet
-from api.errors import DomainError, errors
+from api.errors import DomainAPIError, errors
 from api.serializers import LANGUAGE_CODES, form_errors
 from applications import forms as journey_forms
 from applications.selectors import data_sharing_text_build
@@ -218,7 +218,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, ScopedViewSet):
             tenant_of_member=landlord is not None,
         )
         if not refusal.eligible:
-            raise DomainError(" ".join(refusal.reasons), code="not_eligible", status_code=400)
+            raise DomainAPIError(" ".join(refusal.reasons), code="not_eligible", status_code=400)
         candidates = service_candidate_members(
             service=service,
             district=postcode_district(contact["postcode"]),
@@ -265,7 +265,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, ScopedViewSet):
                 )
             )
         except ApplicationError as exc:
-            raise DomainError(str(exc), code="application_refused", status_code=400) from exc
+            raise DomainAPIError(str(exc), code="application_refused", status_code=400) from exc
         application.service = service
         return Response(
             ApplicationCreatedSerializer(application).data, status=status.HTTP_201_CREATED

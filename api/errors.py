@@ -2,8 +2,9 @@
 
     {"error": {"code": "machine_code", "message": "Human message", "fields": {"name": ["..."]}}}
 
-The services raise their own domain errors with messages fit for a person; this module maps
-each to an HTTP status and a stable machine code, in one table. Anything unexpected stays a 500
+The services raise domain errors (kernel/errors.py) with messages fit for a person, and each
+error class states its HTTP status and stable machine code; this module is the one place the API
+turns them into responses. Anything unexpected stays a 500
 (and is logged by Django), never dressed up as something else.
 """
 
@@ -20,11 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from api.services import TokenError
-from learning.services import LearningError
-from procurement.services import ProcurementError
-from referrals.services import AlreadyTaken, InvalidInput, InvalidTransition, NotAllowed
-from reports.services import ReportError
+from kernel.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -35,30 +32,12 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class DomainError(exceptions.APIException):
-    """A domain error with its mapped status and code."""
+class DomainAPIError(exceptions.APIException):
+    """A domain error with the status and code its class states (kernel/errors.py)."""
 
     def __init__(self, message: str, *, code: str, status_code: int) -> None:
         super().__init__(detail=message, code=code)
         self.status_code = status_code
-
-
-# Domain error -> (HTTP status, machine code). Order matters: the first match wins.
-DOMAIN_ERRORS: list[tuple[type[Exception], int, str]] = [
-    (AlreadyTaken, status.HTTP_409_CONFLICT, "already_taken"),
-    (InvalidTransition, status.HTTP_409_CONFLICT, "invalid_transition"),
-    (InvalidInput, status.HTTP_400_BAD_REQUEST, "invalid_input"),
-    (NotAllowed, status.HTTP_403_FORBIDDEN, "not_allowed"),
-    (ProcurementError, status.HTTP_409_CONFLICT, "procurement_rule"),
-    (TokenError, status.HTTP_400_BAD_REQUEST, "invalid_input"),
-    (LearningError, status.HTTP_409_CONFLICT, "learning_rule"),
-    (ReportError, status.HTTP_409_CONFLICT, "report_rule"),
-]
-
-
-def register_domain_error(exc_class: type[Exception], status_code: int, code: str) -> None:
-    """For features whose services land after this module (learning, reports, applications)."""
-    DOMAIN_ERRORS.append((exc_class, status_code, code))
 
 
 def _message(exc: Exception) -> str:
@@ -70,11 +49,10 @@ def as_api_exception(exc: Exception) -> Exception:
         return exc
     if isinstance(exc, Http404):
         return exceptions.NotFound("Not found.")
-    if isinstance(exc, DjangoPermissionDenied | PermissionError):
+    if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
-    for exc_class, status_code, code in DOMAIN_ERRORS:
-        if isinstance(exc, exc_class):
-            return DomainError(_message(exc), code=code, status_code=status_code)
+    if isinstance(exc, DomainError):
+        return DomainAPIError(_message(exc), code=exc.code, status_code=exc.status)
     return exc
 
 

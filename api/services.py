@@ -21,6 +21,7 @@ from accounts.models import User
 from api.models import ApiToken
 from audit.models import AuditAction
 from audit.services import audit_record
+from kernel.errors import DomainError
 from members.actor import Actor
 from members.permissions import Perm
 
@@ -33,8 +34,10 @@ MAX_DAYS = 365
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-class TokenError(Exception):
+class TokenError(DomainError):
     """A refusal with a message fit to show the person who asked."""
+
+    code = "invalid_input"
 
 
 @dataclass(frozen=True)

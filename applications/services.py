@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from applications.models import EqualityMonitoring, StatusCheckCode
 from audit.models import AuditAction
 from audit.services import audit_record
+from kernel.errors import DomainError
 from members.models import Member
 from members.scoping import consortium_scope, member_scope
 from notifications.services import email_enqueue
@@ -48,7 +49,7 @@ STATUS_CODE_TTL = timedelta(minutes=15)
 STATUS_CODES_PER_WINDOW = 3
 
 
-class ApplicationError(Exception):
+class ApplicationError(DomainError):
     """A domain error the HTTP layer shows to the resident as it is (already translated)."""
 
 

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "members.middleware.MemberScopeMiddleware",
     # Staff (anyone with a member or consortium role) must set up a second factor first.
     "accounts.middleware.RequireStaffMFAMiddleware",
+    # A service's refusal that a page did not catch becomes the page for its kind, never a 500.
+    "consortium.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "consortium.urls"

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
+from kernel.errors import NotPermitted, RuleBroken
 from learning.models import (
     HOLDS_PLACE,
     OFFER_VALID_DAYS,
@@ -37,8 +38,10 @@ from outbox.services import outbox_enqueue
 logger = logging.getLogger(__name__)
 
 
-class LearningError(Exception):
+class LearningError(RuleBroken):
     """A rule was broken; the message is safe to show to the user."""
+
+    code = "learning_rule"
 
 
 def _lock_session(session_id: int) -> CourseSession:
@@ -91,7 +94,7 @@ def booking_create(
     """Book a place for the actor or a colleague at the same member; if the session is full,
     join the waiting list (or refuse, if join_waiting_list is False)."""
     if actor.member_id is None or not actor.can(Perm.BOOK_LEARNING) or actor.user is None:
-        raise PermissionError("book_learning is needed")
+        raise NotPermitted("book_learning is needed")
     attendee = attendee or actor.user
     if attendee.pk != actor.user.pk:
         colleague = Membership.objects.filter(
@@ -166,7 +169,7 @@ def booking_cancel(*, actor: Actor, booking: Booking) -> Booking:
     session = _lock_session(booking.session_id)
     booking = _booking_for_update(booking.pk)
     if actor.member_id not in (booking.member_id, booking.provider_id):
-        raise PermissionError("not a party to this booking")
+        raise NotPermitted("not a party to this booking")
     if booking.status not in (
         BookingStatus.CONFIRMED,
         BookingStatus.WAITING,
@@ -198,7 +201,7 @@ def booking_cancel(*, actor: Actor, booking: Booking) -> Booking:
 def offer_accept(*, actor: Actor, booking: Booking) -> Booking:
     booking = _booking_for_update(booking.pk)
     if actor.member_id != booking.member_id:
-        raise PermissionError("only the booking member accepts an offer")
+        raise NotPermitted("only the booking member accepts an offer")
     if booking.status == BookingStatus.CONFIRMED:
         return booking
     if booking.status != BookingStatus.OFFERED:
@@ -274,7 +277,7 @@ def attendance_record(
     """The provider takes the register and records completion (completion needs attendance)."""
     booking = _booking_for_update(booking.pk)
     if actor.member_id != booking.provider_id or not actor.can(Perm.MANAGE_LEARNING):
-        raise PermissionError("only the provider records attendance")
+        raise NotPermitted("only the provider records attendance")
     if booking.status != BookingStatus.CONFIRMED:
         raise LearningError("Only confirmed places can be marked.")
     if completed and not attended:
@@ -295,7 +298,7 @@ def attendance_record(
 
 def _require_provider(actor: Actor) -> int:
     if actor.member_id is None or not actor.can(Perm.MANAGE_LEARNING):
-        raise PermissionError("manage_learning is needed")
+        raise NotPermitted("manage_learning is needed")
     return actor.member_id
 
 
@@ -306,7 +309,7 @@ def course_save(*, actor: Actor, course: Course | None = None, **fields: object)
     if course is None:
         course = Course(provider_id=member_id)
     elif course.provider_id != member_id:
-        raise PermissionError("only the provider changes a course")
+        raise NotPermitted("only the provider changes a course")
     for name, value in fields.items():
         setattr(course, name, value)
     course.full_clean()
@@ -322,7 +325,7 @@ def session_save(
     drops below the places already taken."""
     member_id = _require_provider(actor)
     if course.provider_id != member_id:
-        raise PermissionError("only the provider adds sessions")
+        raise NotPermitted("only the provider adds sessions")
     session = CourseSession(course=course) if session is None else _lock_session(session.pk)
     for name, value in fields.items():
         setattr(session, name, value)

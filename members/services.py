@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from kernel.errors import RuleBroken
 from members.actor import Actor
 from members.models import (
     ConsortiumRole,
@@ -49,13 +50,11 @@ MEMBER_ROLES = frozenset(MemberRole.values)
 CONSORTIUM_ROLES = frozenset(ConsortiumRole.values)
 
 
-class StaffError(Exception):
+class StaffError(RuleBroken):
     """A refused change to staff, with a message for the person who asked."""
 
     def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code=code)
 
 
 class InvitationError(StaffError):

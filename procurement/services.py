@@ -17,6 +17,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record
 from kernel.calendar import Quarter
+from kernel.errors import NotPermitted, RuleBroken
 from members.actor import Actor
 from members.permissions import Perm
 from notifications.services import email_enqueue
@@ -48,13 +49,15 @@ REMINDER_THRESHOLDS = (180, 90, 30)
 LET_STATUSES = (ContractStatus.AWARDED, ContractStatus.LIVE, ContractStatus.EXPIRED)
 
 
-class ProcurementError(Exception):
+class ProcurementError(RuleBroken):
     """A rule was broken; the message is safe to show to the user."""
+
+    code = "procurement_rule"
 
 
 def _require(actor: Actor, perm: Perm) -> int:
     if actor.member_id is None or not actor.can(perm):
-        raise PermissionError(f"{perm} is needed")
+        raise NotPermitted(f"{perm} is needed")
     return actor.member_id
 
 
@@ -68,7 +71,7 @@ def contract_save(*, actor: Actor, contract: Contract | None = None, **fields: o
     if contract is None:
         contract = Contract(lead_member_id=member_id, created_by=actor.user)
     elif contract.lead_member_id != member_id:
-        raise PermissionError("only the lead member changes a contract")
+        raise NotPermitted("only the lead member changes a contract")
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.full_clean()
@@ -136,7 +139,7 @@ def document_upload(
     if contract.lead_member_id != member_id and not contract_is_participant(
         contract=contract, member_id=member_id
     ):
-        raise PermissionError("only the lead and participants add documents")
+        raise NotPermitted("only the lead and participants add documents")
     size = uploaded.size or 0
     if size <= 0:
         raise ProcurementError("The file is empty.")

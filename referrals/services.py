@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditAction
 from audit.services import audit_record
 from kernel.calendar import due_at
+from kernel.errors import DomainError
 from members.actor import Actor
 from members.models import Member
 from members.permissions import Perm
@@ -56,28 +57,28 @@ logger = logging.getLogger(__name__)
 S = ReferralStatus
 
 
-class ReferralError(Exception):
+class ReferralError(DomainError):
     """A refusal with a message for the person who asked."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidTransition(ReferralError):
-    pass
+    status = 409
+    code = "invalid_transition"
 
 
 class AlreadyTaken(ReferralError):
-    pass
+    status = 409
+    code = "already_taken"
 
 
 class NotAllowed(ReferralError):
-    pass
+    status = 403
+    code = "not_allowed"
 
 
 class InvalidInput(ReferralError):
-    pass
+    status = 400
+    code = "invalid_input"
 
 
 # --- helpers -------------------------------------------------------------------------------------

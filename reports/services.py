@@ -28,6 +28,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record
 from kernel.calendar import Quarter
+from kernel.errors import DomainError, NotPermitted, RuleBroken
 from members.actor import Actor
 from members.models import Member
 from members.permissions import Perm
@@ -57,8 +58,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class ReportError(Exception):
+class ReportError(RuleBroken):
     """A request the report services refuse, with a message fit to show."""
+
+    code = "report_rule"
 
 
 class ReportAlreadyCorrected(ReportError):
@@ -336,8 +339,10 @@ def report_record_download(
 # --- Inputs to the figures: delivery costs, social value tables, targets ---------------------
 
 
-class ReportInputError(Exception):
+class ReportInputError(DomainError):
     """Input the reports services refuse, with a message fit to show."""
+
+    code = "invalid_input"
 
 
 class DeliveryCostDuplicate(ReportInputError):
@@ -351,7 +356,7 @@ class DeliveryCostDuplicate(ReportInputError):
 def _member_with(actor: Actor, perm: Perm) -> int:
     """The actor's own member (never one a client sent), if the actor holds the permission."""
     if actor.member_id is None or not actor.can(perm):
-        raise PermissionError(f"{perm} is needed")
+        raise NotPermitted(f"{perm} is needed")
     return actor.member_id
 
 
@@ -370,7 +375,7 @@ def delivery_cost_save(
     if amount < 0:
         raise ReportInputError("A cost cannot be negative.")
     if cost is not None and cost.member_id != member_id:
-        raise PermissionError("not this member's cost")
+        raise NotPermitted("not this member's cost")
     clash = (
         DeliveryCost.objects.for_member(member_id)
         .filter(service=service, period_start=quarter.start)
@@ -618,7 +623,7 @@ def target_save(
 ) -> Target:
     """Set the consortium's target for one figure, inside an audited consortium scope."""
     if not actor.can(Perm.SET_REPORT_TARGETS):
-        raise PermissionError(f"{Perm.SET_REPORT_TARGETS} is needed")
+        raise NotPermitted(f"{Perm.SET_REPORT_TARGETS} is needed")
     if figure_key not in {spec.key for spec in all_figures()}:
         raise ReportInputError("There is no figure with that key.")
     if direction == TargetDirection.HIGHER_IS_BETTER and green < amber:

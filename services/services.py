@@ -8,6 +8,7 @@ from django.db import transaction
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from kernel.errors import NotPermitted
 from members.actor import Actor
 from members.permissions import Perm
 from services.models import Offer, Service
@@ -15,7 +16,7 @@ from services.models import Offer, Service
 logger = logging.getLogger(__name__)
 
 
-class OfferPermissionDenied(PermissionError):
+class OfferPermissionDenied(NotPermitted):
     pass
 
 

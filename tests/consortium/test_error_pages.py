@@ -78,3 +78,15 @@ def test_the_403_page_is_in_the_layout_and_the_visitors_language(client, cast) -
     html = response.content.decode()
     assert "Nie możesz tego zrobić" in html
     assert 'id="main-content"' in html
+
+
+@override_settings(DEBUG=False)
+def test_a_refusal_a_page_did_not_catch_is_the_page_for_its_kind_not_a_500() -> None:
+    client = Client(raise_request_exception=False)
+    forbidden = client.get("/test-refusal/not-permitted/")
+    assert forbidden.status_code == 403
+    assert "You cannot do that" in forbidden.content.decode()
+    conflict = client.get("/test-refusal/rule-broken/")
+    assert conflict.status_code == 409
+    html = conflict.content.decode()
+    assert "We could not do that" in html and "That session is full." in html

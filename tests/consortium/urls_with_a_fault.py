@@ -5,11 +5,25 @@ from django.urls import path
 
 from consortium.urls import handler500
 from consortium.urls import urlpatterns as portal_urlpatterns
+from kernel.errors import NotPermitted, RuleBroken
 
 
 def broken(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("secret-detail-that-must-not-reach-the-visitor")
 
 
-urlpatterns = [path("test-fault/<str:reference>/", broken), *portal_urlpatterns]
+def not_permitted(request: HttpRequest) -> HttpResponse:
+    raise NotPermitted("Only a service lead can do that.")
+
+
+def rule_broken(request: HttpRequest) -> HttpResponse:
+    raise RuleBroken("That session is full.")
+
+
+urlpatterns = [
+    path("test-fault/<str:reference>/", broken),
+    path("test-refusal/not-permitted/", not_permitted),
+    path("test-refusal/rule-broken/", rule_broken),
+    *portal_urlpatterns,
+]
 __all__ = ["handler500", "urlpatterns"]

@@ -11,6 +11,7 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.utils import timezone
 
 from kernel.calendar import Quarter
+from kernel.errors import NotPermitted
 from learning import selectors, services
 from learning.certificates import NotCompleted, certificate_pdf
 from learning.models import Booking, BookingStatus, CourseSession
@@ -254,7 +255,7 @@ def test_completion_needs_attendance_and_gives_a_certificate(
 def test_only_the_provider_records_attendance(alice, member_a, charlie, member_b):
     session = session_make(course_make(member_b))
     booking = book(alice, member_a, session)
-    with member_scope(member_a.pk), pytest.raises(PermissionError):
+    with member_scope(member_a.pk), pytest.raises(NotPermitted):
         services.attendance_record(
             actor=actor_of(alice), booking=booking, attended=True, completed=False
         )
