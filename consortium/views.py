@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from consortium.health import health_report
-from members.models import Member
+from members.selectors import member_count, member_of
 from services.selectors import service_list_open
 
 error_logger = logging.getLogger("consortium.errors")
@@ -22,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        {"member_count": Member.objects.count(), "services": service_list_open()[:6]},
+        {"member_count": member_count(), "services": service_list_open()[:6]},
     )
 
 
@@ -37,8 +37,7 @@ def health(request: HttpRequest) -> JsonResponse:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    member = Member.objects.filter(pk=actor.member_id).first() if actor.member_id else None
-    return render(request, "dashboard.html", {"actor": actor, "member": member})
+    return render(request, "dashboard.html", {"actor": actor, "member": member_of(actor)})
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

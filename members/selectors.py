@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from members.actor import ANONYMOUS, Actor
-from members.models import ConsortiumRoleAssignment, Membership, MembershipRole
+from members.models import ConsortiumRoleAssignment, Member, Membership, MembershipRole
 from members.scoping import user_scope
 
 if TYPE_CHECKING:
@@ -44,3 +44,12 @@ def _actor_in_user_scope(user: User) -> Actor:
         member_roles=member_roles,
         consortium_roles=consortium_roles,
     )
+
+
+def member_count() -> int:
+    return Member.objects.count()
+
+
+def member_of(actor: Actor) -> Member | None:
+    """The association the actor works for, if any."""
+    return Member.objects.filter(pk=actor.member_id).first() if actor.member_id else None
