@@ -105,14 +105,18 @@ def _load_schema(cluster: PrivateCluster) -> None:
     conn.close()
     dump = subprocess.run(  # noqa: S603 - fixed arguments
         [_pg_bin("pg_dump"), "-h", settings["HOST"] or "127.0.0.1", "-p",
-         str(settings["PORT"] or 5432), "-U", "postgres", "-Fc", settings["NAME"]],
-        capture_output=True, check=True, timeout=120,
+         str(settings["PORT"] or 5432), "-U", "postgres", "-Fp", settings["NAME"]],
+        capture_output=True, check=True, timeout=120, text=True,
     )  # fmt: skip
-    subprocess.run(  # noqa: S603 - fixed arguments
-        [_pg_bin("pg_restore"), "-h", cluster.socket_dir, "-p", str(SOCKET_PORT), "-U", "postgres",
-         "-d", "portal", "--exit-on-error"],
-        input=dump.stdout, capture_output=True, check=True, timeout=120,
+    # A server built with its own column options (seen on a CI machine's PostgreSQL: pg_attver)
+    # dumps them; the private cluster is a stock PostgreSQL, so those lines are left out.
+    script = "\n".join(line for line in dump.stdout.splitlines() if "SET (pg_attver=" not in line)
+    restored = subprocess.run(  # noqa: S603 - fixed arguments
+        [_pg_bin("psql"), "-h", cluster.socket_dir, "-p", str(SOCKET_PORT), "-U", "postgres",
+         "-d", "portal", "-v", "ON_ERROR_STOP=1", "-q"],
+        input=script, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
+    assert restored.returncode == 0, restored.stderr[-2000:]
 
 
 SEED = """
