@@ -9,7 +9,7 @@ worked, outcomes recorded, closed, sustained at 13 and 26 weeks, or withdrawn. E
 when its time comes; a step whose time is after now has not happened yet, so recent referrals are
 open in whatever state they have reached.
 
-`STORY` adds, at Aldgate & Bow, Brixton and Sparkbrook, one referral in each situation at fixed
+`STORY` adds, at Aldgate & Bow, Sparkbrook and Moss Side, one referral in each situation at fixed
 distances from today (due today, overdue, outcome awaiting close, a sustainment check due, every
 provider declined, nobody serving the area, ...), so each is there whatever the date.
 
@@ -738,7 +738,7 @@ STORY = [
         service="employment",
     ),
 ]
-STORY_MEMBERS = ("aldgate-bow", "brixton", "sparkbrook")
+STORY_MEMBERS = ("aldgate-bow", "sparkbrook", "moss-side")
 
 
 def _working_days_before(today: date, n: int) -> date:
