@@ -10,8 +10,7 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -26,9 +25,9 @@ from accounts.models import User
 from devdata.seeds.applications import seed_applications_demo
 from devdata.seeds.learning import seed_learning_demo
 from devdata.seeds.procurement import seed_procurement_demo
-from devdata.seeds.referrals import seed_referrals_demo
+from devdata.seeds.referrals import Cast, seed_referrals_demo, seed_referrals_history
 from devdata.seeds.reports import seed_reports_demo
-from kernel.calendar import LONDON, due_at
+from kernel.calendar import last_completed_quarter
 from members.models import (
     ConsortiumRole,
     ConsortiumRoleAssignment,
@@ -38,16 +37,6 @@ from members.models import (
     MembershipRole,
 )
 from members.scoping import consortium_scope
-from referrals.models import (
-    Application,
-    LawfulBasis,
-    Outcome,
-    OutcomeType,
-    Referral,
-    ReferralStatus,
-    Resident,
-    RoutingDecision,
-)
 from services.models import Offer, Service, ServiceKind, ServiceQuestion
 
 SEED = 2026
@@ -173,17 +162,6 @@ QUESTIONS: dict[str, list[tuple[str, str, str, list[str]]]] = {
     ],
 }
 
-LANGUAGE_MIX = ["en"] * 10 + ["ur", "bn", "so", "ar", "pl", "ur", "bn", "so"]
-FIRST_NAMES = [
-    "Amina", "Bilal", "Chidi", "Daria", "Ebrahim", "Fatima", "Gareth", "Hodan", "Imran",
-    "Jolanta", "Kwame", "Leyla", "Mohammed", "Nasra", "Olu", "Priya", "Qadir", "Rukhsana",
-    "Samir", "Tomasz", "Uzma", "Vikram", "Wanjiru", "Yusuf", "Zainab", "Abdi", "Shirin",
-]  # fmt: skip
-LAST_NAMES = [
-    "Ahmed", "Begum", "Okafor", "Nowak", "Hussain", "Mensah", "Ali", "Khan", "Farah",
-    "Kowalski", "Patel", "Osei", "Rahman", "Hassan", "Jones", "Mohamed", "Iqbal", "Adeyemi",
-]  # fmt: skip
-
 
 @dataclass
 class DemoSignIn:
@@ -277,8 +255,9 @@ def _seed_offers(rng: random.Random, members: list[Member], services: dict[str, 
         # Every member offers job search help or another employment service, and two or three
         # more, so that routing has choices and every member delivers something.
         chosen = {slugs[index % 3]} | set(rng.sample(slugs, 2))
+        # Its staff work in English and two of its neighbourhoods' languages, in every service.
+        languages = sorted({"en", *rng.sample(["ur", "bn", "so", "ar", "pl"], 2)})
         for slug in sorted(chosen):
-            languages = sorted({"en", *rng.sample(["ur", "bn", "so", "ar", "pl"], 2)})
             Offer.objects.get_or_create(
                 member=member,
                 service=services[slug],
@@ -354,10 +333,6 @@ def _quarter_starts(today: date, count: int) -> list[date]:
     return list(reversed(starts))
 
 
-def _at(day: date, rng: random.Random) -> datetime:
-    return datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=LONDON)
-
-
 def _seed_referrals(
     rng: random.Random,
     members: list[Member],
@@ -365,193 +340,19 @@ def _seed_referrals(
     caseworkers: dict[int, list[User]],
     result: SeedResult,
 ) -> None:
-    if Referral.objects.filter(is_synthetic=True).exists():
-        return  # Referrals are seeded once; a second run adds nothing.
-    offers_by_service: dict[int, list[Offer]] = {}
-    for offer in Offer.objects.all():
-        offers_by_service.setdefault(offer.service_id, []).append(offer)
-    today = timezone.localdate()
-    quarters = _quarter_starts(today, 6)
-    service_list = list(services.values())
-    for quarter_index, quarter_start in enumerate(quarters):
-        quarter_end = min(_quarter_starts(quarter_start + timedelta(days=100), 1)[0], today)
-        span = max((quarter_end - quarter_start).days, 1)
-        for member in members:
-            # Volumes grow a little each quarter: the trend boards like to see.
-            for _ in range(rng.randint(8, 12) + quarter_index * 2):
-                _seed_one_referral(
-                    rng,
-                    member,
-                    rng.choice(service_list),
-                    offers_by_service,
-                    caseworkers,
-                    quarter_start + timedelta(days=rng.randrange(span)),
-                    today,
-                )
-                result.created_referrals += 1
-
-
-def _seed_one_referral(
-    rng: random.Random,
-    member: Member,
-    service: Service,
-    offers_by_service: dict[int, list[Offer]],
-    caseworkers: dict[int, list[User]],
-    day: date,
-    today: date,
-) -> None:
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    language = rng.choice(LANGUAGE_MIX)
-    district = rng.choice(member.areas)
-    resident = Resident.objects.create(
-        member=member,
-        full_name=f"{first} {last}",
-        email=f"{first}.{last}.{rng.randrange(10**6)}@residents.{DEMO_EMAIL_DOMAIN}".lower(),
-        phone=f"07700 9{rng.randrange(10**5):05d}",
-        postcode=f"{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
-        f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
-        postcode_district=district,
-        preferred_language=language,
-        is_synthetic=True,
+    """A year and a half of referrals, and every situation at three members (see
+    devdata/seeds/referrals.py). Nothing is added when referrals are already seeded."""
+    now = timezone.now()
+    cast = Cast(
+        members=members,
+        services=services,
+        offers=list(Offer.objects.order_by("pk")),
+        workers=caseworkers,
+        coordinator=User.objects.get(email=f"coordinator@{DEMO_EMAIL_DOMAIN}"),
     )
-    offers = offers_by_service.get(service.pk, [])
-    own = [o for o in offers if o.member_id == member.pk]
-    provider_offer = own[0] if own else (rng.choice(offers) if offers else None)
-    submitted = _at(day, rng)
-    shared_with = sorted({member.pk, *(o.member_id for o in offers)})
-    application = Application.objects.create(
-        member=member,
-        service=service,
-        resident=resident,
-        answers={},
-        language=language,
-        submitted_at=submitted,
-        idempotency_key=f"demo-{resident.pk}",
-        lawful_basis=LawfulBasis.CONSENT,
-        data_sharing_text="(Synthetic demo application.) Your application will be shared with "
-        "the member associations named on this page, to deliver the service you asked for.",
-        shared_with_member_ids=shared_with,
-        consent_given_at=submitted,
+    result.created_referrals = seed_referrals_history(
+        rng, cast, quarters=_quarter_starts(timezone.localdate(), 6), now=now
     )
-    referral = Referral(
-        member=member,
-        application=application,
-        reference=application.reference,
-        service=service,
-        area=district,
-        language=language,
-        need_summary=f"Resident asks for {service.name.lower()}.",
-        submitted_at=submitted,
-        updated_at=submitted,
-        is_synthetic=True,
-    )
-    age_days = (today - day).days
-    if provider_offer is None:
-        referral.unrouted_since = submitted
-        referral.save()
-        return
-    provider = provider_offer.member_id
-    referral.provider_id = provider
-    referral.status = ReferralStatus.ROUTED
-    referral.routed_at = submitted + timedelta(minutes=1)
-    referral.sla_accept_due = due_at(referral.routed_at, service.sla_accept_days)
-    reasons = ["named in the resident's consent", "offers the service with capacity"]
-    reasons.append("resident's own landlord" if provider == member.pk else "area and language")
-
-    roll = rng.random()
-    worker: User | None = rng.choice(caseworkers.get(provider) or [None])
-    if age_days > 3 and roll > 0.08:
-        referral.accepted_at = referral.routed_at + timedelta(hours=rng.randint(2, 90))
-        referral.accepted_by = worker
-        referral.sla_accept_breached = referral.accepted_at > referral.sla_accept_due
-        referral.status = ReferralStatus.ACCEPTED
-        referral.sla_first_contact_due = due_at(referral.routed_at, service.sla_first_contact_days)
-        referral.first_contact_at = referral.accepted_at + timedelta(hours=rng.randint(1, 72))
-        if age_days > 20:
-            referral.in_progress_at = referral.first_contact_at
-            referral.status = ReferralStatus.IN_PROGRESS
-        if age_days > 45 and rng.random() < 0.75:
-            referral.status = ReferralStatus.CLOSED
-            referral.outcome_recorded_at = referral.accepted_at + timedelta(
-                days=rng.randint(20, 40)
-            )
-            referral.closed_at = referral.outcome_recorded_at + timedelta(days=1)
-            referral.closed_by = worker
-    elif age_days > 3 and roll > 0.04:
-        referral.status = ReferralStatus.WITHDRAWN
-        referral.withdrawn_at = referral.routed_at + timedelta(days=1)
-    referral.updated_at = max(
-        t for t in (referral.routed_at, referral.accepted_at, referral.closed_at) if t is not None
-    )
-    referral.save()
-    RoutingDecision.objects.create(
-        member=member,
-        referral=referral,
-        provider_id=provider,
-        decided_at=referral.routed_at,
-        reasons=reasons,
-        note="Synthetic demo routing decision.",
-    )
-    if referral.status == ReferralStatus.CLOSED:
-        _seed_outcomes(rng, referral, service, worker)
-
-
-def _seed_outcomes(
-    rng: random.Random, referral: Referral, service: Service, worker: User | None
-) -> None:
-    if referral.outcome_recorded_at is None:
-        return
-    achieved = referral.outcome_recorded_at.date()
-    kind = service.kind.slug if service.kind_id else "employment"
-    common = {
-        "member_id": referral.member_id,
-        "provider_id": referral.provider_id,
-        "referral": referral,
-        "service": service,
-        "recorded_by": worker,
-        "recorded_at": referral.outcome_recorded_at,
-        "is_synthetic": True,
-    }
-    roll = rng.random()
-    if kind == "employment" and roll < 0.55:
-        hours = Decimal(rng.choice([16, 20, 25, 30, 37.5]))
-        Outcome.objects.create(
-            type=OutcomeType.JOB_STARTED, achieved_on=achieved, hours_per_week=hours, **common
-        )
-        if achieved + timedelta(weeks=13) <= timezone.localdate() and rng.random() < 0.7:
-            Outcome.objects.create(
-                type=OutcomeType.JOB_SUSTAINED_13,
-                achieved_on=achieved + timedelta(weeks=13),
-                hours_per_week=hours,
-                **common,
-            )
-            if achieved + timedelta(weeks=26) <= timezone.localdate() and rng.random() < 0.7:
-                Outcome.objects.create(
-                    type=OutcomeType.JOB_SUSTAINED_26,
-                    achieved_on=achieved + timedelta(weeks=26),
-                    hours_per_week=hours,
-                    **common,
-                )
-    elif kind == "employment" and roll < 0.65:
-        Outcome.objects.create(type=OutcomeType.APPRENTICESHIP, achieved_on=achieved, **common)
-    elif kind == "learning" and roll < 0.8:
-        Outcome.objects.create(type=OutcomeType.TRAINING_COMPLETED, achieved_on=achieved, **common)
-        if rng.random() < 0.5:
-            Outcome.objects.create(
-                type=OutcomeType.QUALIFICATION,
-                achieved_on=achieved,
-                qualification_level=rng.choice([1, 1, 2, 2, 3]),
-                **common,
-            )
-    elif roll < 0.85:
-        Outcome.objects.create(type=OutcomeType.VOLUNTEERING, achieved_on=achieved, **common)
-    else:
-        Outcome.objects.create(
-            type=OutcomeType.NO_OUTCOME,
-            achieved_on=achieved,
-            no_outcome_reason="Resident moved away (synthetic).",
-            **common,
-        )
 
 
 def seed_demo(*, report_quarters: int = 4, member_report_quarters: int = 1) -> SeedResult:
@@ -571,6 +372,8 @@ def seed_demo(*, report_quarters: int = 4, member_report_quarters: int = 1) -> S
         seed_referrals_demo()  # contact snapshots that providers see after accepting
         # Each capability seeds its own synthetic demo data; each is idempotent.
         seed_procurement_demo(rng)
+        # Last quarter's term too: the latest quarterly report has courses to show.
+        seed_learning_demo(rng, today=last_completed_quarter().start)
         seed_learning_demo(rng)
     # Reports read everything above, so they come after it is committed; each opens its scope.
     if report_quarters or member_report_quarters:
