@@ -10,6 +10,7 @@ same `Idempotency-Key` header returns the same application and the same response
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from django.utils import translation
@@ -24,7 +25,12 @@ from api.errors import DomainAPIError, errors
 from api.serializers import LANGUAGE_CODES, form_errors
 from applications import forms as journey_forms
 from applications.selectors import data_sharing_text_build
-from applications.services import ApplicationError, ApplicationInput, application_submit
+from applications.services import (
+    ApplicationError,
+    ApplicationInput,
+    IdempotencyKeyReused,
+    application_submit,
+)
 from applications.validation import postcode_district
 from members.actor import Actor
 from members.models import Member
@@ -97,13 +103,35 @@ class ApplicationCreatedSerializer(serializers.ModelSerializer):
 
 
 def _idempotency_key(request: Request) -> str:
+    """The stored key: the client's key scoped to the caller (IETF httpapi idempotency-key
+    draft, section 2.2: a key is unique per client, not across clients).
+
+    A signed-in caller (token or session) is its user: one caller's key never finds another
+    caller's application. An anonymous caller has no identity to scope by: its client address
+    is shared behind NAT and changes when a phone retries on another network (so scoping by it
+    would either still be shared or duplicate a retried application). Anonymous keys share one
+    namespace instead, and every key is bound to the request body (_request_fingerprint), so
+    the stored response goes only to a request with byte-for-byte the same content, whose
+    sender already holds every detail of that application; anything else is refused with 422.
+    """
     raw = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not 8 <= len(raw) <= 255 or not raw.isprintable():
         raise exceptions.ValidationError(
             {IDEMPOTENCY_HEADER: ["Send a unique Idempotency-Key header (8 to 255 characters)."]}
         )
+    user = request.user
+    caller = f"user:{user.pk}" if user is not None and user.is_authenticated else "anonymous"
     # Namespaced and hashed: an API key can never collide with a web form's key.
-    return "api-" + hashlib.sha256(raw.encode()).hexdigest()[:60]
+    return "api-" + hashlib.sha256(f"{caller}\n{raw}".encode()).hexdigest()[:60]
+
+
+def _request_fingerprint(request: Request) -> str:
+    """A digest of the parsed request body, independent of key order and whitespace."""
+    body: Any = request.data
+    if hasattr(body, "lists"):  # a form-encoded QueryDict: every value of every key
+        body = dict(body.lists())
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _checked(
@@ -118,13 +146,15 @@ def _checked(
 @extend_schema_view(
     create=extend_schema(
         request=ApplicationCreateSerializer,
-        responses={201: ApplicationCreatedSerializer, **errors(400)},
+        responses={201: ApplicationCreatedSerializer, **errors(400, 422)},
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
                 location=OpenApiParameter.HEADER,
                 required=True,
-                description="A unique key per application: a repeat returns the same response.",
+                description="A unique key per application, scoped to the caller: a repeat with "
+                "the same body returns the same response; the same key with a different body "
+                "answers 422 (`idempotency_key_reused`).",
             )
         ],
         auth=[],
@@ -145,6 +175,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, ScopedViewSet):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = _idempotency_key(request)
+        fingerprint = _request_fingerprint(request)
         body = ApplicationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -262,8 +293,11 @@ class ApplicationViewSet(mixins.CreateModelMixin, ScopedViewSet):
                     shared_with_member_ids=sorted({*chosen, *([landlord.pk] if landlord else [])}),
                     equality=equality if any(equality.values()) else None,
                     user_id=user.pk if user else None,
+                    request_fingerprint=fingerprint,
                 )
             )
+        except IdempotencyKeyReused as exc:
+            raise DomainAPIError(str(exc), code="idempotency_key_reused", status_code=422) from exc
         except ApplicationError as exc:
             raise DomainAPIError(str(exc), code="application_refused", status_code=400) from exc
         application.service = service

@@ -139,6 +139,8 @@ ERROR_DESCRIPTIONS = {
     406: "The Accept header asks for a format the API does not produce (`not_acceptable`).",
     409: "The record's state does not allow this (`invalid_transition`, `already_taken`, ...).",
     415: "Unsupported media type (`unsupported_media_type`).",
+    422: "The Idempotency-Key was already used with a different body "
+    "(`idempotency_key_reused`): send a new key, or the original request unchanged.",
     429: "Too many requests (`throttled`); wait for the seconds in Retry-After.",
 }
 

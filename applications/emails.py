@@ -20,7 +20,7 @@ def application_received(*, application_id: int) -> EmailContent:
             Recipient(
                 email=application.resident.email,
                 language=application.language or settings.LANGUAGE_CODE,
-                name=application.resident.full_name,
+                name=application.contact_full_name or application.resident.full_name,
             )
         ],
         context={

@@ -27,7 +27,9 @@ from applications.models import EqualityMonitoring, StatusCheckCode
 from audit.models import AuditAction
 from audit.services import audit_record
 from kernel.errors import DomainError
+from members.actor import Actor
 from members.models import Member
+from members.permissions import Perm
 from members.scoping import consortium_scope, member_scope
 from notifications.services import email_enqueue
 from outbox.services import outbox_enqueue
@@ -53,6 +55,11 @@ class ApplicationError(DomainError):
     """A domain error the HTTP layer shows to the resident as it is (already translated)."""
 
 
+class IdempotencyKeyReused(ApplicationError):
+    """The idempotency key was used before with a different request body (the API answers 422,
+    as the IETF idempotency-key draft says): nothing is stored, nothing of the first is shown."""
+
+
 @dataclass(frozen=True)
 class ApplicationInput:
     service: Service
@@ -74,6 +81,9 @@ class ApplicationInput:
     language: str = "en"
     equality: dict[str, str] | None = None
     user_id: int | None = None
+    # A fingerprint of the API request body (blank for the web journey, whose key is one per
+    # form rendering): the same key with another body is refused (IdempotencyKeyReused).
+    request_fingerprint: str = ""
 
 
 def owning_member_id(*, landlord_id: int | None, shared_with_member_ids: list[int]) -> int | None:
@@ -109,10 +119,22 @@ def application_submit(*, data: ApplicationInput) -> Application:
         raise ApplicationError(
             translation.gettext("This service is not taking applications at the moment.")
         )
+    if data.request_fingerprint:
+        # An API key is the caller's across members: the same key sent with another landlord
+        # is the same key reused, not a new application in another member's table.
+        with consortium_scope(reason="API idempotency key check"):
+            earlier = (
+                Application.objects.filter(idempotency_key=data.idempotency_key)
+                .exclude(member_id=owner_id)
+                .values_list("request_fingerprint", flat=True)
+                .first()
+            )
+        if earlier is not None:
+            raise _key_reused()
     with member_scope(owner_id, user_id=data.user_id):
         existing = Application.objects.filter(idempotency_key=data.idempotency_key).first()
         if existing is not None:
-            return existing
+            return _replayed(existing, data)
         try:
             with transaction.atomic():
                 return _create(data=data, owner_id=owner_id, shared=shared)
@@ -121,41 +143,52 @@ def application_submit(*, data: ApplicationInput) -> Application:
             existing = Application.objects.filter(idempotency_key=data.idempotency_key).first()
             if existing is None:
                 raise
-            return existing
+            return _replayed(existing, data)
+
+
+def _replayed(existing: Application, data: ApplicationInput) -> Application:
+    """The stored application for a repeated key, only when the request is the same one."""
+    if existing.request_fingerprint != data.request_fingerprint:
+        raise _key_reused()
+    return existing
+
+
+def _key_reused() -> IdempotencyKeyReused:
+    return IdempotencyKeyReused(
+        translation.gettext(
+            "This Idempotency-Key was already used with a different request. Send a new key "
+            "for a new application, or repeat the original request unchanged."
+        )
+    )
 
 
 def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Application:
     now = timezone.now()
+    email = data.email.strip().lower()
     # Emails are stored lower-cased (the form normalises them): an exact match on the owner's
     # (member, email) index, not a case-insensitive scan of every resident it may see.
-    resident = (
-        Resident.objects.filter(member_id=owner_id, email=data.email.strip().lower())
-        .order_by("pk")
-        .first()
-    )
-    details = {
-        "full_name": data.full_name,
-        "phone": data.phone,
-        "postcode": data.postcode,
-        "postcode_district": data.postcode_district,
-        "preferred_language": data.preferred_language,
-        "contact_method": data.contact_method,
-    }
+    resident = Resident.objects.filter(member_id=owner_id, email=email).order_by("pk").first()
+    details = _contact_details(data)
+    adopted_at = None
     if resident is None:
-        resident = Resident.objects.create(
-            member_id=owner_id, email=data.email.strip().lower(), **details
-        )
-    else:
-        # The resident's latest contact details are the ones to use.
+        resident = Resident.objects.create(member_id=owner_id, email=email, **details)
+        adopted_at = now  # the new record holds exactly what was submitted
+    signed_in_as_address = (
+        data.user_id is not None
+        and resident.user_id in (None, data.user_id)
+        and _user_has_email(data.user_id, email)
+    )
+    if signed_in_as_address and resident.user_id is None:
+        resident.user_id = data.user_id
+        resident.save(update_fields=["user"])
+    if signed_in_as_address and adopted_at is None:
+        # Signed in with this address: the resident has proven it, so the record takes the
+        # details they just gave. Anyone else only typed the address: their details stay on
+        # this application (its snapshot below) until the address is proven.
         for name, value in details.items():
             setattr(resident, name, value)
         resident.save(update_fields=list(details))
-    if data.user_id is not None and resident.user_id is None:
-        from accounts.models import User
-
-        if User.objects.filter(pk=data.user_id, email__iexact=data.email).exists():
-            resident.user_id = data.user_id
-            resident.save(update_fields=["user"])
+        adopted_at = now
     application = Application.objects.create(
         member_id=owner_id,
         service=data.service,
@@ -165,6 +198,15 @@ def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Appl
         language=data.preferred_language,
         submitted_at=now,
         idempotency_key=data.idempotency_key,
+        request_fingerprint=data.request_fingerprint,
+        contact_full_name=details["full_name"],
+        contact_email=email,
+        contact_phone=details["phone"],
+        contact_postcode=details["postcode"],
+        contact_postcode_district=details["postcode_district"],
+        contact_preferred_language=details["preferred_language"],
+        contact_method=details["contact_method"],
+        contact_adopted_at=adopted_at,
         lawful_basis=LawfulBasis.CONSENT,
         data_sharing_text=data.data_sharing_text,
         shared_with_member_ids=shared,
@@ -212,6 +254,87 @@ def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Appl
     )
     logger.info("application %s submitted (member %s)", application.reference, owner_id)
     return application
+
+
+def _contact_details(data: ApplicationInput) -> dict[str, str]:
+    return {
+        "full_name": data.full_name,
+        "phone": data.phone,
+        "postcode": data.postcode,
+        "postcode_district": data.postcode_district,
+        "preferred_language": data.preferred_language,
+        "contact_method": data.contact_method,
+    }
+
+
+def _user_has_email(user_id: int, email: str) -> bool:
+    from accounts.models import User
+
+    return User.objects.filter(pk=user_id, email__iexact=email).exists()
+
+
+APPLICATION_CONTACT_FIELDS = {
+    "full_name": "contact_full_name",
+    "phone": "contact_phone",
+    "postcode": "contact_postcode",
+    "postcode_district": "contact_postcode_district",
+    "preferred_language": "contact_preferred_language",
+    "contact_method": "contact_method",
+}
+
+
+def resident_contact_adopt(
+    *, application_id: int, actor_id: int | None, reason: str
+) -> Application:
+    """The resident record takes the contact details submitted with this application. Call
+    only once the right to change them is proven: the resident proved the address (the emailed
+    status-check code, or signed in with it) or a caseworker of the owning member confirmed
+    the details. Runs inside the owning member's scope.
+
+    Details from an older application than one already adopted are not adopted: checking the
+    status of last year's application must not bring back last year's phone number."""
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.contact_adopted_at is not None or not application.contact_full_name:
+        return application
+    newer_adopted = Application.objects.filter(
+        resident_id=application.resident_id,
+        submitted_at__gt=application.submitted_at,
+        contact_adopted_at__isnull=False,
+    ).exists()
+    if newer_adopted:
+        return application
+    resident = Resident.objects.select_for_update().get(pk=application.resident_id)
+    for name, source in APPLICATION_CONTACT_FIELDS.items():
+        value = getattr(application, source)
+        if value:
+            setattr(resident, name, value)
+    resident.save(update_fields=list(APPLICATION_CONTACT_FIELDS))
+    application.contact_adopted_at = timezone.now()
+    application.save(update_fields=["contact_adopted_at"])
+    audit_record(
+        actor_id=actor_id,
+        member_id=application.member_id,
+        action=AuditAction.CHANGE,
+        object_type="resident",
+        object_id=resident.pk,
+        reason=reason,
+    )
+    return application
+
+
+def resident_contact_confirm(*, application: Application, actor: Actor) -> Application:
+    """A caseworker of the owning member confirms the details submitted with an application
+    (say, on the phone to the resident): the resident record takes them."""
+    if actor.member_id != application.member_id or not actor.can(Perm.WORK_REFERRALS):
+        raise ApplicationError(
+            translation.gettext("Only a caseworker of the resident's landlord can confirm this.")
+        )
+    with member_scope(application.member_id, user_id=actor.user_id), transaction.atomic():
+        return resident_contact_adopt(
+            application_id=application.pk,
+            actor_id=actor.user_id,
+            reason="contact details confirmed by a caseworker",
+        )
 
 
 def application_withdraw(*, application: Application, user_id: int | None = None) -> Application:
@@ -335,6 +458,13 @@ def status_code_verify(*, reference: str, code: str) -> StatusGrant | None:
         candidate.used_at = timezone.now()
         candidate.save(update_fields=["attempts", "used_at"])
         _link_resident_account(application_id=application_id)
+        # The code reached the address: the details sent with this application may now become
+        # the resident's record.
+        resident_contact_adopt(
+            application_id=application_id,
+            actor_id=None,
+            reason="contact details proven by the emailed status code",
+        )
     return StatusGrant(application_id=application_id, member_id=member_id)
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO, Any
 
+from consortium.decimals import decimal_parse_for
 from kernel.calendar import Quarter
+from procurement.models import SpendRecord
 
 REQUIRED_COLUMNS = ("contract", "quarter", "amount")
 MAX_ROWS = 5000
@@ -101,19 +103,10 @@ def _xlsx_rows(data: bytes) -> list[list[Any]]:
 
 
 def parse_amount(text: str) -> Decimal:
-    cleaned = text.replace("£", "").replace(",", "").strip()
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"the amount {text!r} is not a number") from None
-    if not amount.is_finite():
-        raise ValueError(f"the amount {text!r} is not a number")
+    """Pounds, bounded by SpendRecord.amount (so 1E+30 is "too large", never a 500)."""
+    amount = decimal_parse_for(SpendRecord, "amount", text, "amount")
     if amount < 0:
         raise ValueError("the amount cannot be negative")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError("the amount has more than two decimal places")
-    if amount >= Decimal("1000000000000"):
-        raise ValueError("the amount is too large")
     return amount
 
 

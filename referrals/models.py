@@ -92,6 +92,24 @@ class Application(MemberOwnedModel):
     shared_with_member_ids = models.JSONField(default=list)
     consent_given_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The contact details as submitted with this application (a snapshot). Whoever typed an
+    # email address has not proven they own it, so an application never rewrites the Resident
+    # row: these are what this application's referral shows its provider, and they reach the
+    # Resident record only once the address is proven (applications.services:
+    # resident_contact_adopt).
+    contact_full_name = models.CharField(max_length=150, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    contact_postcode = models.CharField(max_length=10, blank=True)
+    contact_postcode_district = models.CharField(max_length=5, blank=True)
+    contact_preferred_language = models.CharField(max_length=10, blank=True)
+    contact_method = models.CharField(max_length=10, choices=ContactMethod.choices, blank=True)
+    # When the Resident record took these details (the address proven, or a caseworker of the
+    # owning member confirmed them); null while they are only this application's.
+    contact_adopted_at = models.DateTimeField(null=True, blank=True)
+    # A fingerprint of the API request body that created it (blank for the web journey): the
+    # same Idempotency-Key with another body is refused, not answered with this application.
+    request_fingerprint = models.CharField(max_length=64, blank=True)
 
     rls_extra_condition = (
         "resident_id IN (SELECT id FROM referrals_resident WHERE user_id = "

@@ -183,13 +183,31 @@ def referral_snapshot_contact(*, referral: Referral) -> ReferralContact:
         referral.resident_user_id = resident.user_id
     if not referral.accessibility_needs and application.accessibility_needs:
         referral.accessibility_needs = application.accessibility_needs[:500]
-    contact = referral_contact_build(referral=referral, resident=resident)
+    contact = referral_contact_build(referral=referral, resident=resident, application=application)
     contact.save()
     return contact
 
 
-def referral_contact_build(*, referral: Referral, resident: Resident) -> ReferralContact:
-    """The snapshot of a resident's contact details a provider sees once it accepts (unsaved)."""
+def referral_contact_build(
+    *, referral: Referral, resident: Resident, application: Application | None = None
+) -> ReferralContact:
+    """The snapshot of contact details a provider sees once it accepts (unsaved): the details
+    submitted with this referral's application, never whatever the Resident row holds now (a
+    later application with the same email must not redirect this provider). An application
+    stored without a snapshot (demo and scale data) falls back to the resident's record."""
+    if application is not None and application.contact_full_name:
+        return ReferralContact(
+            member_id=referral.member_id,
+            referral=referral,
+            full_name=application.contact_full_name,
+            email=application.contact_email,
+            phone=application.contact_phone,
+            postcode=application.contact_postcode,
+            date_of_birth=resident.date_of_birth,
+            preferred_language=application.contact_preferred_language
+            or resident.preferred_language,
+            contact_method=application.contact_method or resident.contact_method,
+        )
     return ReferralContact(
         member_id=referral.member_id,
         referral=referral,

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from consortium.decimals import decimal_parse_for
 from kernel.calendar import Quarter
 from kernel.errors import DomainError, NotPermitted, RuleBroken
 from members.actor import Actor
@@ -458,19 +459,6 @@ def _social_value_outcome(text: str) -> str:
     raise ValueError(f"the outcome type {text!r} is not one the portal records")
 
 
-def _decimal(text: str, what: str) -> Decimal:
-    cleaned = text.replace("£", "").replace(",", "").replace("%", "").strip()
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"the {what} {text!r} is not a number") from None
-    if not number.is_finite():
-        raise ValueError(f"the {what} {text!r} is not a number")
-    if number != number.quantize(Decimal("0.01")):
-        raise ValueError(f"the {what} has more than two decimal places")
-    return number
-
-
 def _social_value_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """(line, {column: text}) per non-empty data row; the header is line 1."""
     if len(data) > SOCIAL_VALUE_MAX_BYTES:
@@ -528,15 +516,17 @@ def social_value_rows_check(data: bytes) -> tuple[list[SocialValueRow], list[Imp
             reasons.append(str(exc))
         value = deadweight = None
         try:
-            value = _decimal(cells.get("value_gbp", ""), "value")
+            value = decimal_parse_for(
+                SocialValueRate, "value_gbp", cells.get("value_gbp", ""), "value"
+            )
             if value < 0:
                 reasons.append("the value cannot be negative")
-            elif value >= Decimal("10000000000"):
-                reasons.append("the value is too large")
         except ValueError as exc:
             reasons.append(str(exc))
         try:
-            deadweight = _decimal(cells.get("deadweight_percent", ""), "deadweight")
+            deadweight = decimal_parse_for(
+                SocialValueRate, "deadweight_pct", cells.get("deadweight_percent", ""), "deadweight"
+            )
             if not Decimal(0) <= deadweight <= Decimal(100):
                 reasons.append("the deadweight must be between 0 and 100 per cent")
         except ValueError as exc:

@@ -918,7 +918,9 @@ def seed_referrals_demo() -> int:
         batch: list[ReferralContact] = []
         for referral in missing.iterator(chunk_size=BATCH):
             contact = referral_contact_build(
-                referral=referral, resident=referral.application.resident
+                referral=referral,
+                resident=referral.application.resident,
+                application=referral.application,
             )
             contact.created_at = referral.submitted_at
             batch.append(contact)

@@ -125,3 +125,25 @@ def test_an_unreadable_file_is_refused_with_a_reason(bob, member_a, joined, data
     assert not result.ok and result.errors[0].line == 0
     assert reason in result.errors[0].reason
     assert records(member_a) == []
+
+
+@pytest.mark.parametrize("name", ["spend.csv", "spend.xlsx"])
+def test_huge_amounts_are_row_errors_not_a_crash(bob, member_a, joined, name):
+    """Issue 14, finding 3b: 1E+30 raised decimal.InvalidOperation (a 500)."""
+    rows = [
+        ["contract", "quarter", "amount"],
+        ["JP-1", "2026-27 Q1", "1E+30"],
+        ["JP-1", "2026-27 Q2", "9" * 13],
+        ["JP-1", "2026-27 Q3", "9" * 40],
+        ["JP-1", "2026-27 Q4", "999999999999.99"],
+    ]
+    if name.endswith(".csv"):
+        data = "\n".join(",".join(row) for row in rows).encode()
+    else:
+        data = xlsx([rows[0], *[[r[0], r[1], float(r[2])] for r in rows[1:]]])
+    result = run(bob, member_a, data, name)
+    assert not result.ok
+    reasons = {e.line: e.reason for e in result.errors}
+    assert set(reasons) == {2, 3, 4}
+    assert all("too large" in reason for reason in reasons.values())
+    assert records(member_a) == []

@@ -439,3 +439,22 @@ def test_the_reports_page_links_each_role_to_the_inputs_it_may_use(
     page = client.get(reverse("reports:list")).content.decode()
     for name in ("reports:costs", "reports:social_value", "reports:targets"):
         assert reverse(name) not in page
+
+
+def test_huge_and_odd_decimals_are_row_errors_not_a_crash(client, bob, member_a) -> None:
+    """Issue 14, finding 3b: 1E+30 raised decimal.InvalidOperation (a 500)."""
+    client.force_login(bob)
+    huge = (
+        "outcome_type,value_gbp,deadweight_percent,source\n"
+        "job_sustained_26,1E+30,20,Somewhere\n"  # line 2
+        "training_completed,999999999999,10,Somewhere\n"  # line 3: over numeric(12, 2)
+        "qualification,100,1E+30,Somewhere\n"  # line 4: deadweight
+        "volunteering,100,999999999999,Somewhere\n"  # line 5
+    )
+    response = _upload(client, huge)
+    assert response.status_code == 400
+    page = response.content.decode()
+    for line in (2, 3, 4, 5):
+        assert f"Line {line}:" in page
+    assert "too large" in page
+    assert _table(member_a) == (None, [])

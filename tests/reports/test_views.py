@@ -128,3 +128,27 @@ def test_staff_without_a_board_role_cannot_see_reports(client, alice, reports) -
 def test_an_unknown_format_is_not_found(client, board_member, reports) -> None:
     client.force_login(board_member)
     assert _download(client, reports["a"], "docx").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["administrator", "resident"])
+def test_a_user_with_no_member_gets_a_plain_404_for_any_download(
+    client, reports, resident_user, who: str
+) -> None:
+    """Issue 14, finding 3a: the consortium administrator and a resident work for no member;
+    their downloads raised MemberScopeMissing (a 500). A missing report and someone else's
+    answer the same 404."""
+    if who == "administrator":
+        user = UserFactory(email="admin@consortium.example")
+        consortium_role_grant(user, "administrator")
+    else:
+        user = resident_user
+    client.force_login(user)
+    for report in (reports["a"], reports["consortium"], reports["draft"]):
+        for fmt in ("pdf", "csv", "xlsx"):
+            response = _download(client, report, fmt)
+            assert response.status_code == 404, (report, fmt, response.status_code)
+    missing = client.get(reverse("reports:download", args=[987654321, "pdf"]))
+    assert missing.status_code == 404
+    # The same page (its words; the request id and nonces differ per response).
+    for response in (missing, _download(client, reports["a"])):
+        assert b"<title>Page not found" in response.content
