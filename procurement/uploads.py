@@ -61,7 +61,18 @@ def office_check(data: bytes, *, kind: str, label: str) -> None:
                         unpacked += len(chunk)
                         if unpacked > MAX_UNPACKED_BYTES:
                             raise BadUpload("The file unpacks to far more than a document should.")
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        except BadUpload:
+            raise
+        # Damaged, encrypted or exotically compressed parts: not a document we can vouch for.
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+            OSError,
+        ):
             raise not_it from None
 
 
