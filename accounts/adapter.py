@@ -3,11 +3,14 @@ cannot remove their last second factor."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django import forms
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -39,6 +42,28 @@ class AccountAdapter(DefaultAccountAdapter):
         if request.user.is_authenticated and not actor_for_user(request.user).is_staff_member:
             return reverse("applications:mine")
         return super().get_login_redirect_url(request)
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> AbstractBaseUser | None:
+        """allauth's own, minus its "inactive" answer.
+
+        allauth stashes a user whose password is right but who may not sign in (a leaver) and
+        sends them to /accounts/inactive/, while a wrong password gets "not correct": that
+        confirms a leaver's password to whoever holds it. Here that user is dropped, so both get
+        the same form error, and the failed-login rate limit (consumed in pre_authenticate) is
+        only given back for a real sign-in.
+        """
+        from allauth.account.auth_backends import AuthenticationBackend
+        from django.contrib.auth import authenticate
+
+        self.pre_authenticate(request, **credentials)
+        AuthenticationBackend.unstash_authenticated_user()
+        user = authenticate(request, **credentials)
+        AuthenticationBackend.unstash_authenticated_user()  # the leaver, deliberately forgotten
+        if user is not None:
+            self._rollback_login_failed_rl_usage()
+        else:
+            self.authentication_failed(request, **credentials)
+        return user
 
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)

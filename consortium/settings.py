@@ -17,6 +17,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from consortium.cache_prefix import cache_key_prefix
 from consortium.embedded_postgres import default_database_urls
 from consortium.env import Env, EnvError
 
@@ -155,12 +156,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache (rate limits) and Celery broker -------------------------------------------------
 REDIS_URL = env.url("REDIS_URL", ["redis", "rediss"])
 EMBEDDED_BROKER = REDIS_URL is None
+CACHE_KEY_PREFIX = cache_key_prefix(
+    django_env=DJANGO_ENV, database_url=DATABASE_URL, explicit=env.str("CACHE_KEY_PREFIX")
+)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env.str("CACHE_URL", REDIS_URL),
-            "KEY_PREFIX": "portal",
+            # Per deployment (consortium/cache_prefix.py), so two portals can share a Redis.
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             # A dead Redis must not hang a request: fail within a second.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

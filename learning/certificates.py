@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from kernel.pdf_fetch import refusing_url_fetcher
 from learning.models import Booking
 
 
@@ -35,10 +36,4 @@ def certificate_pdf(*, booking: Booking) -> bytes:
             "portal_name": getattr(settings, "PORTAL_NAME", "Consortium portal"),
         },
     )
-    # The template is self-contained: refuse any fetch, so a value in it can never make the
-    # server request a URL.
-    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
-
-
-def _refuse_fetch(url: str, *args: object, **kwargs: object) -> dict:
-    raise ValueError("certificates fetch nothing")
+    return HTML(string=html, url_fetcher=refusing_url_fetcher()).write_pdf()

@@ -15,6 +15,7 @@ from typing import IO, Any
 from consortium.decimals import decimal_parse_for
 from kernel.calendar import Quarter
 from procurement.models import SpendRecord
+from procurement.uploads import BadUpload, office_check
 
 REQUIRED_COLUMNS = ("contract", "quarter", "amount")
 MAX_ROWS = 5000
@@ -53,6 +54,10 @@ def read_rows(uploaded: IO[bytes], filename: str) -> list[tuple[int, dict[str, s
     if name.endswith(".xlsx"):
         if not data.startswith(b"PK\x03\x04"):
             raise SpendFileError("The file is not a valid XLSX workbook.")
+        try:
+            office_check(data, kind="xlsx", label="a valid XLSX workbook")
+        except BadUpload as exc:
+            raise SpendFileError(str(exc)) from None
         rows = _xlsx_rows(data)
     elif name.endswith(".csv"):
         if b"\x00" in data[:4096]:

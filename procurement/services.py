@@ -40,6 +40,7 @@ from procurement.models import (
     RenewalReminder,
     SpendRecord,
 )
+from procurement.uploads import BadUpload, office_check, pdf_check
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +103,9 @@ _EXTENSIONS = {
 }
 
 
-def document_kind_detect(head: bytes, filename: str) -> DocumentKind:
-    """The file's kind from its content (magic bytes), which must agree with its extension."""
+def document_kind_detect(content: bytes, filename: str) -> DocumentKind:
+    """The file's kind from its content, which must agree with its extension and have the
+    structure of that kind (procurement/uploads.py), not only its first bytes."""
     import os
 
     extension = os.path.splitext(filename.lower())[1]
@@ -111,21 +113,22 @@ def document_kind_detect(head: bytes, filename: str) -> DocumentKind:
     if claimed is None:
         raise ProcurementError("Upload a PDF, DOCX, XLSX or CSV file.")
     if claimed == DocumentKind.CSV:
-        if b"\x00" in head:
+        if b"\x00" in content:
             raise ProcurementError("The file is not a CSV text file.")
         try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            # A multi-byte character cut at the end of the sample is fine.
-            if exc.start < len(head) - 4:
-                raise ProcurementError("The CSV file must be UTF-8 text.") from None
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProcurementError("The CSV file must be UTF-8 text.") from None
         return claimed
-    if not head.startswith(_MAGIC[claimed]):
+    if not content.startswith(_MAGIC[claimed]):
         raise ProcurementError(f"The file's content is not {claimed.label}.")
-    if claimed in (DocumentKind.DOCX, DocumentKind.XLSX):
-        marker = b"word/" if claimed == DocumentKind.DOCX else b"xl/"
-        if marker not in head:
-            raise ProcurementError(f"The file's content is not {claimed.label}.")
+    try:
+        if claimed == DocumentKind.PDF:
+            pdf_check(content)
+        else:
+            office_check(content, kind=claimed.value, label=str(claimed.label))
+    except BadUpload as exc:
+        raise ProcurementError(str(exc)) from None
     return claimed
 
 
@@ -147,10 +150,10 @@ def document_upload(
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024) or 1
         raise ProcurementError(f"The file must be smaller than {limit} MB.")
     uploaded.seek(0)
-    # ZIP containers list their parts near the start; 64 KB covers Office files' first parts.
-    head = uploaded.read(65536)
+    # The whole file (at most MAX_UPLOAD_BYTES): its structure is checked, not only its start.
+    content = uploaded.read()
     uploaded.seek(0)
-    kind = document_kind_detect(head, uploaded.name or "")
+    kind = document_kind_detect(content, uploaded.name or "")
     document = ContractDocument(
         contract=contract,
         title=title.strip()[:200] or (uploaded.name or "")[:200],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from kernel.pdf_fetch import refusing_url_fetcher
 from reports.render.formatting import format_cell
 from reports.render.svg import bar_chart, line_chart
 from reports.suppression import PRIMARY, SECONDARY
@@ -97,4 +98,5 @@ def render_pdf(report: Report) -> bytes:
     from weasyprint import HTML
 
     html = board_pack_html(report)
-    return HTML(string=html, base_url=None).write_pdf()
+    # A figure or label can never make the server fetch a URL (kernel/pdf_fetch.py).
+    return HTML(string=html, base_url=None, url_fetcher=refusing_url_fetcher()).write_pdf()

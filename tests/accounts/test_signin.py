@@ -126,3 +126,36 @@ def test_sign_in_page_is_in_our_accessible_layout(client, db):
     assert 'aria-invalid="true"' in body
     assert '<label for="id_login">' in body
     assert 'class="button"' in body
+
+
+def _sign_in(client, email: str, password: str):
+    return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+def test_a_leavers_right_password_is_answered_like_a_wrong_one(client, alice, bob):
+    _verified(alice)
+    _verified(bob)
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+
+    right = _sign_in(client, alice.email, PASSWORD)
+    wrong = _sign_in(client, bob.email, "wrong password")
+
+    assert right.status_code == wrong.status_code == 200
+    assert right.get("Location") is None
+    assert right.context["form"].errors == wrong.context["form"].errors
+    assert "not correct" in str(right.context["form"].errors)
+    assert reverse("account_inactive") not in right.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_leavers_right_password_still_counts_as_a_failed_sign_in(client, alice):
+    _verified(alice)
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+    for _ in range(4):
+        assert _sign_in(client, alice.email, "wrong password").status_code == 200
+    # The right password is a fifth failure (not given back as a success would be) ...
+    assert "not correct" in _sign_in(client, alice.email, PASSWORD).content.decode()
+    # ... so the window is used up: the sixth try is throttled.
+    assert "too many" in _sign_in(client, alice.email, PASSWORD).content.decode().lower()

@@ -18,6 +18,7 @@ from procurement.models import ContractStatus, RenewalReminder
 from tests.factories import MemberFactory
 from tests.learning.conftest import actor_of
 from tests.procurement.conftest import contract_make, participation_make
+from tests.procurement.files import pdf_bytes
 
 pytestmark = [pytest.mark.django_db]
 
@@ -123,7 +124,7 @@ def docx_bytes() -> bytes:
 @pytest.mark.parametrize(
     ("name", "data", "kind"),
     [
-        ("terms.pdf", b"%PDF-1.7\n...", "pdf"),
+        ("terms.pdf", pdf_bytes(), "pdf"),
         ("spec.docx", docx_bytes(), "docx"),
         ("prices.csv", b"item,price\nbrick,1.20\n", "csv"),
     ],

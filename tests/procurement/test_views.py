@@ -11,6 +11,7 @@ from django.urls import reverse
 from members.scoping import member_scope
 from procurement.models import Contract, ContractDocument, ContractStatus, JoinIntent, SpendRecord
 from tests.procurement.conftest import contract_make, participation_make, spend_make
+from tests.procurement.files import pdf_bytes
 
 pytestmark = [pytest.mark.django_db]
 
@@ -146,7 +147,7 @@ def test_uploading_a_document_through_the_page(client, alice, a_only, private_st
     url = reverse("procurement:document_upload", args=[a_only.pk])
     bad = client.post(url, {"title": "Terms", "file": SimpleUploadedFile("t.pdf", b"GIF89a")})
     assert bad.status_code == 200 and b"not PDF" in bad.content
-    good = client.post(url, {"title": "Terms", "file": SimpleUploadedFile("t.pdf", b"%PDF-1.4 x")})
+    good = client.post(url, {"title": "Terms", "file": SimpleUploadedFile("t.pdf", pdf_bytes())})
     assert good.status_code == 302
     assert ContractDocument.objects.filter(contract=a_only).count() == 1
 
