@@ -7,8 +7,6 @@ Each page works as a plain HTML form; with JavaScript, htmx swaps only the part 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from datetime import datetime, time
 from functools import wraps
@@ -29,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
+from kernel.tabular import CsvWriter
 from members.actor import Actor
 from members.permissions import Perm
 from members.scoping import consortium_scope
@@ -454,8 +453,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Correct the search before exporting."))
         return redirect("referrals:audit_log")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter()  # escapes every cell (the actor's email too) against formula injection
     writer.writerow(["at", "actor", "action", "object_type", "object_id", "reason"])
     # Built inside the request's scope (row-level security), not streamed after it ends.
     count = 0
@@ -467,7 +465,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
                 event.action,
                 event.object_type,
                 event.object_id,
-                _csv_safe(event.reason),
+                event.reason,
             ]
         )
         count += 1
@@ -478,11 +476,6 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         object_type="audit_log",
         reason=f"DPO exported {count} audit events",
     )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(writer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
