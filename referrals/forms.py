@@ -150,7 +150,18 @@ SORTS = {
 }
 
 
+class InboxSearchForm(forms.Form):
+    """The inbox's search by reference or name. It is posted, never put in a URL: a resident's
+    name in a query string lands in browser history, proxies and access logs."""
+
+    q = forms.CharField(label=_("Reference or name"), max_length=200, required=False)
+    tab = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The page's other filters (status, sort...), put back on the redirect: none is personal.
+    filters = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
 class ReferralFilter(django_filters.FilterSet):
+    # Filled from the session by the inbox view (InboxSearchForm), never from the query string.
     q = django_filters.CharFilter(label=_("Reference or name"), method="search")
     service = django_filters.ModelChoiceFilter(
         label=_("Service"), queryset=Service.objects.order_by("name"), empty_label=_("Any")

@@ -5,6 +5,7 @@ from referrals import views
 app_name = "referrals"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.inbox, name="inbox"),
+    path("search/", views.inbox_search, name="inbox_search"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/accept/", views.accept, name="accept"),
     path("<int:pk>/decline/", views.decline, name="decline"),

@@ -7,8 +7,6 @@ Each page works as a plain HTML form; with JavaScript, htmx swaps only the part 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from datetime import datetime, time
 from functools import wraps
@@ -19,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
+from kernel.tabular import CsvWriter
 from members.actor import Actor
 from members.permissions import Perm
 from members.scoping import consortium_scope
@@ -37,6 +36,7 @@ from referrals.forms import (
     AuditSearchForm,
     ContactForm,
     DeclineForm,
+    InboxSearchForm,
     NoteForm,
     OutcomeForm,
     ReferralFilter,
@@ -100,8 +100,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if tab not in Tab.ALL:
         tab = Tab.INCOMING
     now = timezone.now()
+    data = request.GET.copy()
+    data.pop("q", None)  # a search term comes only from the session (inbox_search), never a URL
+    term = request.session.get(_search_key(actor), "")
+    if term:
+        data["q"] = term
     filterset = ReferralFilter(
-        request.GET,
+        data,
         queryset=selectors.referral_inbox(
             actor=actor, tab=tab, now=now, open_only=not request.GET.get("status")
         ),
@@ -138,7 +143,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("q", None)
     context = {
+        "search_form": InboxSearchForm(
+            initial={"q": term, "tab": tab, "filters": query.urlencode()}
+        ),
+        "searching": bool(term),
         "tab": tab,
         "tabs": [
             (Tab.INCOMING, _("Incoming")),
@@ -155,6 +165,35 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "referrals/_inbox_results.html", context)
     return render(request, "referrals/inbox.html", context)
+
+
+def _search_key(actor: Actor) -> str:
+    # Keyed by member: a person with roles at two members never carries a search across.
+    return f"referrals.inbox_search.{actor.member_id}"
+
+
+@require_POST
+@staff_view(Perm.VIEW_REFERRALS)
+def inbox_search(request: HttpRequest) -> HttpResponse:
+    """Post/Redirect/Get: the term is held in the session and the inbox URL never carries it."""
+    actor = _actor(request)
+    if actor.member_id is None:
+        raise PermissionDenied
+    form = InboxSearchForm(request.POST)
+    valid = form.is_valid()
+    term = form.cleaned_data["q"].strip() if valid else ""
+    if "clear" in request.POST or not term:
+        request.session.pop(_search_key(actor), None)
+    else:
+        request.session[_search_key(actor)] = term
+    filters = QueryDict(form.cleaned_data["filters"] if valid else "", mutable=True)
+    for personal_or_stale in ("q", "page", "tab"):
+        filters.pop(personal_or_stale, None)
+    tab = (
+        form.cleaned_data["tab"] if valid and form.cleaned_data["tab"] in Tab.ALL else Tab.INCOMING
+    )
+    filters["tab"] = tab
+    return redirect(f"{reverse('referrals:inbox')}?{filters.urlencode()}")
 
 
 # --- the referral page ---------------------------------------------------------------------------
@@ -454,8 +493,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Correct the search before exporting."))
         return redirect("referrals:audit_log")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter()  # escapes every cell (the actor's email too) against formula injection
     writer.writerow(["at", "actor", "action", "object_type", "object_id", "reason"])
     # Built inside the request's scope (row-level security), not streamed after it ends.
     count = 0
@@ -467,7 +505,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
                 event.action,
                 event.object_type,
                 event.object_id,
-                _csv_safe(event.reason),
+                event.reason,
             ]
         )
         count += 1
@@ -478,11 +516,6 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         object_type="audit_log",
         reason=f"DPO exported {count} audit events",
     )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(writer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

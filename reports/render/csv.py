@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import TYPE_CHECKING
+
+from kernel.tabular import CsvWriter
 
 if TYPE_CHECKING:
     from reports.models import Report
@@ -27,14 +27,8 @@ HEADER = [
 ]
 
 
-def _safe(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def render_csv(report: Report) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter()  # escapes every cell against formula injection
     writer.writerow(HEADER)
     snap = report.snapshot
     for fig in snap["figures"]:
@@ -45,18 +39,18 @@ def render_csv(report: Report) -> bytes:
                     [
                         report.pk,
                         report.version,
-                        _safe(report.scope_label),
+                        report.scope_label,
                         snap["period"]["start"],
                         snap["period"]["end"],
                         fig["section"],
                         fig["key"],
                         fig["title"],
-                        _safe(row["label"]),
-                        _safe(column),
+                        row["label"],
+                        column,
                         row["unit"],
                         "" if value is None else value,
                         "yes" if suppressed else "no",
                         fig["rag"],
                     ]
                 )
-    return out.getvalue().encode("utf-8-sig")
+    return writer.getvalue().encode("utf-8-sig")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import re
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from kernel.tabular import new_workbook, workbook_bytes, write_cell
 
 if TYPE_CHECKING:
     from reports.models import Report
@@ -43,7 +43,7 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 def _header(ws: Any, row: int, values: list[str]) -> None:
     for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col, value=value)
+        cell = write_cell(ws, row=row, column=col, value=value)
         cell.fill = HEADER_FILL
         cell.font = HEADER_FONT
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -51,16 +51,24 @@ def _header(ws: Any, row: int, values: list[str]) -> None:
 
 def render_xlsx(report: Report) -> bytes:
     snap = report.snapshot
-    wb = Workbook()
+    wb = new_workbook()
     summary = wb.active
     summary.title = "Summary"
-    summary["A1"] = report.title
-    summary["A1"].font = TITLE_FONT
-    summary["A2"] = (
-        f"Period {snap['period']['start']} to {snap['period']['end']}; version {report.version}"
+    write_cell(summary, row=1, column=1, value=report.title).font = TITLE_FONT
+    period = snap["period"]
+    write_cell(
+        summary,
+        row=2,
+        column=1,
+        value=f"Period {period['start']} to {period['end']}; version {report.version}",
     )
-    summary["A3"] = (
-        'Counts of people under 5 are shown as "<5"; "[c]" hides a cell a total would reveal.'
+    write_cell(
+        summary,
+        row=3,
+        column=1,
+        value=(
+            'Counts of people under 5 are shown as "<5"; "[c]" hides a cell a total would reveal.'
+        ),
     )
     _header(
         summary, 5, ["Section", "Figure", "Headline", "This period", "Status", "Target (green)"]
@@ -69,7 +77,7 @@ def render_xlsx(report: Report) -> bytes:
         target = fig["target"]["green"] if fig["target"] else None
         values = [fig["section"], fig["title"], fig["headline"], fig["current"], fig["rag"], target]
         for col, value in enumerate(values, start=1):
-            cell = summary.cell(row=i, column=col, value=value)
+            cell = write_cell(summary, row=i, column=col, value=value)
             cell.border = Border(bottom=THIN)
             if col in (4, 6) and not isinstance(value, str):
                 cell.number_format = NUMBER_FORMATS.get(fig["unit"], "General")
@@ -87,19 +95,21 @@ def render_xlsx(report: Report) -> bytes:
         row = 1
         widest = 1
         for fig in figures:
-            ws.cell(row=row, column=1, value=fig["title"]).font = TITLE_FONT
+            write_cell(ws, row=row, column=1, value=fig["title"]).font = TITLE_FONT
             row += 1
-            ws.cell(row=row, column=1, value=fig["method"]).alignment = Alignment(wrap_text=False)
+            write_cell(ws, row=row, column=1, value=fig["method"]).alignment = Alignment(
+                wrap_text=False
+            )
             row += 1
             _header(ws, row, ["", *fig["columns"]])
             header_row = row
             row += 1
             for data_row in fig["rows"]:
-                label = ws.cell(row=row, column=1, value=data_row["label"])
+                label = write_cell(ws, row=row, column=1, value=data_row["label"])
                 if data_row["is_total"]:
                     label.font = TOTAL_FONT
                 for col, value in enumerate(data_row["values"], start=2):
-                    cell = ws.cell(row=row, column=col, value=value)
+                    cell = write_cell(ws, row=row, column=col, value=value)
                     cell.border = Border(bottom=THIN)
                     cell.alignment = Alignment(horizontal="right")
                     if not isinstance(value, str):
@@ -109,7 +119,9 @@ def render_xlsx(report: Report) -> bytes:
                 row += 1
             widest = max(widest, len(fig["columns"]) + 1)
             for note in fig["notes"]:
-                ws.cell(row=row, column=1, value=note).font = Font(italic=True, color="5B6773")
+                write_cell(ws, row=row, column=1, value=note).font = Font(
+                    italic=True, color="5B6773"
+                )
                 row += 1
             row += 1
             if header_row and ws.freeze_panes is None:
@@ -117,6 +129,4 @@ def render_xlsx(report: Report) -> bytes:
         ws.column_dimensions["A"].width = 48
         for col in range(2, widest + 1):
             ws.column_dimensions[get_column_letter(col)].width = 14
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

@@ -157,12 +157,15 @@ def test_inbox_filters_and_htmx_partial(client: Any, referral_to_b: Any, charlie
     partial = client.get(url("inbox") + "?status=closed", HTTP_HX_REQUEST="true")
     assert b"<html" not in partial.content
     assert referral_to_b.reference.encode() not in partial.content
-    by_ref = client.get(url("inbox") + f"?q={referral_to_b.reference}")
+    searched = client.post(url("inbox_search"), {"q": referral_to_b.reference, "tab": "incoming"})
+    assert searched.status_code == 302 and "q=" not in searched["Location"]
+    by_ref = client.get(searched["Location"])
     assert referral_to_b.reference.encode() in by_ref.content
     for query in ("?sla=overdue", "?sort=sla", "?language=ur", "?area=e1", "?page=99", "?tab=x"):
         assert client.get(url("inbox") + query).status_code == 200
 
 
+@pytest.mark.ownership("referrals:inbox_search")
 def test_name_search_only_finds_referrals_seen_in_full(
     client: Any, referral_to_b: Any, charlie: Any
 ) -> None:
@@ -170,15 +173,38 @@ def test_name_search_only_finds_referrals_seen_in_full(
         name = ReferralContact.objects.get(referral=referral_to_b).full_name
     client.force_login(charlie)
     # Before accepting, B may not see the name, so it cannot search by it either.
-    before = client.get(url("inbox"), {"q": name})
+    client.post(url("inbox_search"), {"q": name})
+    before = client.get(url("inbox"))
     assert referral_to_b.reference.encode() not in before.content
     client.post(url("accept", referral_to_b))
-    after = client.get(url("inbox"), {"q": name})
+    after = client.get(url("inbox"))
     assert referral_to_b.reference.encode() in after.content
+    assert b"Clear search" in after.content
     with member_scope(referral_to_b.provider_id):
         assert AuditEvent.objects.filter(
             object_type="referral_inbox", reason__contains="search by name"
         ).exists()
+
+
+def test_the_search_term_never_reaches_a_url_and_clear_search_forgets_it(
+    client: Any, accepted_by_b: Any, charlie: Any
+) -> None:
+    with member_scope(accepted_by_b.member_id):
+        name = ReferralContact.objects.get(referral=accepted_by_b).full_name
+    client.force_login(charlie)
+    assert client.get(url("inbox_search")).status_code == 405  # no GET: a GET would log the name
+    posted = client.post(
+        url("inbox_search"), {"q": name, "tab": "incoming", "filters": "status=all&q=x&page=3"}
+    )
+    assert posted["Location"] == url("inbox") + "?status=all&tab=incoming"
+    page = client.get(posted["Location"])
+    assert accepted_by_b.reference.encode() in page.content
+    assert f"q={name}" not in page.content.decode() and "q=x" not in page.content.decode()
+    # A name typed into the URL by hand is ignored, not searched.
+    client.post(url("inbox_search"), {"clear": "1", "tab": "incoming"})
+    assert client.session.get(f"referrals.inbox_search.{accepted_by_b.provider_id}") is None
+    by_url = client.get(url("inbox"), {"q": "no such resident zzz"})
+    assert accepted_by_b.reference.encode() in by_url.content
 
 
 def test_coordinator_sees_queues_and_routes_by_hand(
