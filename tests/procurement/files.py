@@ -69,6 +69,24 @@ def _compressed_pdf_with(body: bytes) -> bytes:
     return _pdf_with(b"<< /Type /ObjStm /Filter /FlateDecode >>\nstream\n" + stream + b"endstream")
 
 
+def _pypdf_written(*, pages: int = 1, js: str = "", attachment: bytes = b"") -> bytes:
+    """A well-formed PDF (written by pypdf, not by the portal's renderer), so the check must look
+    past its structure to refuse what it carries."""
+    from pypdf import PdfWriter
+    from pypdf.actions import JavaScript
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=72, height=72)
+    if js:
+        writer.add_open_action(JavaScript(js))
+    if attachment:
+        writer.add_attachment("setup.exe", attachment)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 PAGE = b"<< /Type /Page /Parent 2 0 R >>"
 BOMB = b"\0" * (120 * 1024 * 1024)
 
@@ -76,7 +94,10 @@ BOMB = b"\0" * (120 * 1024 * 1024)
 LOOK_ALIKES = [
     ("html.pdf", b"%PDF-1.7\n<html><script>alert(1)</script></html>", "not PDF"),
     ("junk.pdf", b"%PDF-1.4 x", "not PDF"),
-    ("nopages.pdf", _pdf_with(b"<< /Type /Catalog >>"), "no pages"),
+    ("nopages.pdf", _pypdf_written(pages=0), "no pages"),
+    ("js-valid.pdf", _pypdf_written(js="app.alert(1)"), "scripts"),
+    ("attached-valid.pdf", _pypdf_written(attachment=b"MZ\x90"), "attached"),
+    ("orphan-pages.pdf", _pdf_with(b"<< /Type /Catalog >>" + PAGE), "not PDF"),
     ("js.pdf", _pdf_with(PAGE + b"<< /S /JavaScript /JS (app.alert(1)) >>"), "scripts"),
     ("hidden-js.pdf", _pdf_with(PAGE + b"<< /S /J#61vaScript >>"), "scripts"),
     ("launch.pdf", _pdf_with(PAGE + b"<< /S /Launch /F (cmd.exe) >>"), "scripts"),
