@@ -205,6 +205,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
 }
 OUTBOX_RELAY_BATCH = env.int("OUTBOX_RELAY_BATCH", 200, minimum=1)
+# A relayed message not consumed within this many seconds is sent again: the broker lost it (a
+# Redis restarted without persistence) or its worker died. Longer than a busy queue's wait, so a
+# duplicate is rare; consumers shrug off the duplicates that do happen.
+OUTBOX_VISIBILITY_SECONDS = env.int("OUTBOX_VISIBILITY_SECONDS", 300, minimum=10)
+# A submitted referral the routing engine has not decided after this long is routed by the
+# routing sweep and shown on the coordinator's console until it is.
+ROUTING_SWEEP_AFTER_SECONDS = env.int("ROUTING_SWEEP_AFTER_SECONDS", 300, minimum=30)
 
 # --- Authentication (django-allauth) -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -15,24 +15,11 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from celery import shared_task
-from django.db import IntegrityError, transaction
 
 from members.scoping import consortium_scope, member_scope
+from outbox.services import outbox_mark_consumed
 
 logger = logging.getLogger(__name__)
-
-
-def _claim_message(message_id: str, task_name: str) -> bool:
-    """True the first time a message is processed. Blocks while another worker holds the same
-    claim uncommitted, then loses to it, or wins if that worker rolled back (it died)."""
-    from outbox.models import ProcessedMessage
-
-    try:
-        with transaction.atomic():
-            ProcessedMessage.objects.create(message_id=message_id, task_name=task_name)
-    except IntegrityError:
-        return False
-    return True
 
 
 def _scoped_task(
@@ -46,7 +33,9 @@ def _scoped_task(
         @functools.wraps(fn)
         def task(outbox_message_id: str | None = None, **kwargs: Any) -> Any:
             with scope_for(kwargs):
-                if outbox_message_id and not _claim_message(outbox_message_id, name):
+                if outbox_message_id and not outbox_mark_consumed(
+                    message_id=outbox_message_id, task_name=name
+                ):
                     logger.info("%s: message %s already processed", name, outbox_message_id)
                     return None
                 return fn(**kwargs)

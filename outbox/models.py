@@ -2,8 +2,11 @@
 
 A message is a task name and its arguments (ids only, never personal data). It is committed with
 the change that caused it, then relayed to Celery: at once after commit, and again by the beat
-relay for anything a broker outage or a crash left behind. So a broker outage delays work but
-never loses it. A message may be delivered more than once; consumers record the message id in
+relay for anything a broker outage or a crash left behind. A message is done when its consumer
+has run (`consumed_at`, written in the consumer's own transaction), not when a broker took it:
+a broker that loses what it accepted (a Redis restarted without persistence) only delays the
+work, because the relay sends again whatever has waited longer than the visibility window. A
+message may therefore be delivered more than once; consumers record the message id in
 ProcessedMessage in their own transaction, so the second delivery does nothing.
 """
 
@@ -28,7 +31,9 @@ class OutboxMessage(models.Model):
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     available_at = models.DateTimeField(default=timezone.now)
+    # Last handed to the broker; `available_at` is then the end of the visibility window.
     relayed_at = models.DateTimeField(null=True, blank=True)
+    consumed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
 
@@ -36,8 +41,8 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(
                 fields=["available_at"],
-                condition=Q(relayed_at__isnull=True),
-                name="outbox_pending",
+                condition=Q(consumed_at__isnull=True),
+                name="outbox_unconsumed",
             )
         ]
 

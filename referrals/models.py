@@ -268,6 +268,14 @@ class Referral(MemberOwnedModel):
                     status__in=["routed", "accepted", "in_progress", "outcome_recorded"]
                 ),
             ),
+            # Referrals the routing engine has not decided yet (it sets a provider or
+            # unrouted_since): the routing sweep and the coordinator's console read only these.
+            # Few rows at any time, so the member key in front costs the cross-member read nothing.
+            models.Index(
+                fields=["member", "submitted_at"],
+                name="referral_awaiting_routing",
+                condition=models.Q(status="submitted", unrouted_since__isnull=True),
+            ),
             # The overdue tab and the SLA sweep: only referrals whose clock is running.
             models.Index(
                 fields=["provider", "sla_accept_due"],

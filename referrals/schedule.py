@@ -6,6 +6,9 @@ from __future__ import annotations
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {
+    # Every two minutes: a referral whose routing message was lost is routed within
+    # ROUTING_SWEEP_AFTER_SECONDS plus two minutes (referral_routing_sweep).
+    "referrals-routing-sweep": {"task": "referrals.routing_sweep", "schedule": 120.0},
     # Every 15 minutes: an overdue referral is flagged within a quarter of an hour of its deadline.
     "referrals-sla-sweep": {"task": "referrals.sla_sweep", "schedule": crontab(minute="*/15")},
     # Once a day, early: the 13- and 26-week job checks that fall due.

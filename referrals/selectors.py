@@ -22,9 +22,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple, cast
 
+from django.conf import settings
 from django.db import connections, router
 from django.db.models import Count, F, Model, Q, QuerySet
 from django.db.models.expressions import Col
@@ -781,6 +782,21 @@ def unrouted_queue() -> QuerySet[Referral]:
         )
         .select_related("service", "member")
         .order_by("unrouted_since")
+    )
+
+
+def awaiting_routing(now: datetime | None = None) -> QuerySet[Referral]:
+    """Submitted referrals the routing engine has not decided after ROUTING_SWEEP_AFTER_SECONDS:
+    their routing message was lost or is stuck behind a broker outage. The routing sweep routes
+    them; until it has, the coordinator sees them."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.ROUTING_SWEEP_AFTER_SECONDS)
+    return (
+        Referral.objects.filter(
+            status=S.SUBMITTED, unrouted_since__isnull=True, submitted_at__lt=cutoff
+        )
+        .select_related("service", "member")
+        .order_by("submitted_at")
     )
 
 

@@ -752,3 +752,30 @@ def referral_sustainment_sweep(*, today: date | None = None) -> SweepResult:
             )
             result.sustainment_reminders += 1
     return result
+
+
+# --- the routing sweep (beat, consortium scope) ---------------------------------------------------
+
+
+@transaction.atomic
+def referral_routing_sweep(*, now: datetime | None = None) -> int:
+    """Route the submitted referrals the routing engine never decided (selectors.awaiting_routing):
+    the business-state safety net behind the outbox. Idempotent with the routing message itself:
+    referral_route locks the referral and leaves a decided one alone, so a message delivered
+    after the sweep does nothing. Returns how many it routed."""
+    from referrals.selectors import awaiting_routing
+
+    stuck = list(awaiting_routing(now).values_list("pk", flat=True)[:SWEEP_BATCH])
+    routed = 0
+    for referral_id in stuck:
+        try:
+            referral_route(referral_id=referral_id)
+        except Exception as exc:  # noqa: BLE001 - one referral that fails must not hold the rest
+            logger.error("routing sweep: referral %s failed: %s", referral_id, type(exc).__name__)
+            continue
+        routed += 1
+    if stuck:
+        logger.warning(
+            "routing sweep: %s of %s referral(s) waiting past the window routed", routed, len(stuck)
+        )
+    return routed

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from members.task_scope import consortium_task, member_task
-from referrals.services import referral_route, referral_sla_sweep, referral_sustainment_sweep
+from referrals.services import (
+    referral_route,
+    referral_routing_sweep,
+    referral_sla_sweep,
+    referral_sustainment_sweep,
+)
 
 
 @member_task("referrals.route")
@@ -13,6 +18,11 @@ def route(*, member_id: int, referral_id: int) -> int | None:
     """Queued by application_submit (and by a decline) in the landlord's scope. Safe twice: the
     message is claimed once, and a referral already with a provider is left alone."""
     return referral_route(referral_id=referral_id).provider_id
+
+
+@consortium_task("referrals.routing_sweep")
+def routing_sweep() -> int:
+    return referral_routing_sweep()
 
 
 @consortium_task("referrals.sla_sweep")

@@ -12,6 +12,7 @@ from datetime import datetime, time
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -393,6 +394,8 @@ def coordinator(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     with consortium_scope(reason="coordinator: referral queues", user_id=actor.user_id):
         context = {
+            "awaiting": list(selectors.awaiting_routing()[:200]),
+            "awaiting_after_minutes": settings.ROUTING_SWEEP_AFTER_SECONDS // 60,
             "unrouted": list(selectors.unrouted_queue()[:200]),
             "overdue": list(selectors.overdue_across_members()[:200]),
             "load": selectors.provider_load(),

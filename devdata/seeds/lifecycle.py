@@ -642,8 +642,8 @@ class Lifecycle:
         member_id: int | None,
         dedupe: Callable[[], str],
     ) -> None:
-        """A message as outbox_enqueue stores it, already relayed (the live portal relayed it
-        seconds after the step). Only the last 30 days: outbox_prune removed older ones."""
+        """A message as outbox_enqueue stores it, already relayed and consumed (the live portal
+        did both seconds after the step). Only the last 30 days: outbox_prune removed older ones."""
         if self.now - at > OUTBOX_KEEP:
             return
         self._later.append(
@@ -655,6 +655,7 @@ class Lifecycle:
                 created_at=at,
                 available_at=at,
                 relayed_at=at + RELAY_DELAY,
+                consumed_at=at + RELAY_DELAY,
                 attempts=1,
             )
         )

@@ -176,3 +176,91 @@ def test_in_process_mode_keeps_a_message_for_an_unknown_task_queued() -> None:
     assert (result.sent, result.failed) == (0, 1)
     assert message.relayed_at is None
     assert message.last_error == "LookupError"
+
+
+def _as_if_the_window_passed(message: OutboxMessage) -> None:
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        available_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_a_message_the_broker_lost_is_sent_again_after_its_visibility_window() -> None:
+    with private_redis() as broker, celery_broker(broker.url):
+        with transaction.atomic():
+            message = outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "lost"})
+        assert outbox_relay().sent == 1
+        message.refresh_from_db()
+        first_relay = message.relayed_at
+        assert first_relay is not None and message.consumed_at is None
+        window = (message.available_at - first_relay).total_seconds()
+        assert window == 300  # OUTBOX_VISIBILITY_SECONDS
+
+        broker.client().flushall()  # Redis restarted without persistence: the task is gone
+        assert outbox_relay().sent == 0  # within the window nothing is resent
+
+        _as_if_the_window_passed(message)
+        assert outbox_relay().sent == 1
+        queued = broker.client().lrange("celery", 0, -1)
+        assert [json.loads(body)["headers"]["id"] for body in queued] == [str(message.pk)]
+        message.refresh_from_db()
+        assert message.attempts == 2
+        assert message.relayed_at > first_relay
+        # A second resend waits twice as long: a consumer that keeps failing is not hammered.
+        assert (message.available_at - message.relayed_at).total_seconds() == 600
+
+
+def test_a_consumed_message_is_never_sent_again() -> None:
+    with private_redis() as broker, celery_broker(broker.url):
+        with transaction.atomic():
+            message = outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "done"})
+        assert outbox_relay().sent == 1
+        count_runs.apply(kwargs={"label": "done", "outbox_message_id": str(message.pk)}).get()
+        message.refresh_from_db()
+        assert message.consumed_at is not None
+
+        _as_if_the_window_passed(message)
+        assert outbox_relay().sent == 0
+        assert broker.client().llen("celery") == 1  # only the first relay's copy
+    assert runs_of("done") == 1
+
+
+def test_a_consumer_that_fails_leaves_the_message_unconsumed() -> None:
+    with transaction.atomic():
+        message = outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "fails"})
+    assert count_runs.apply(kwargs={"outbox_message_id": str(message.pk), "wrong": 1}).failed()
+    message.refresh_from_db()
+    assert message.consumed_at is None
+
+
+def test_in_process_mode_marks_the_message_consumed_when_its_consumer_ran() -> None:
+    from celery import current_app
+
+    with transaction.atomic():
+        message = outbox_enqueue(task_name="tests.outbox.count_runs", kwargs={"label": "eager"})
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        assert outbox_relay().sent == 1
+    finally:
+        current_app.conf.task_always_eager = eager
+    message.refresh_from_db()
+    assert message.consumed_at is not None and message.relayed_at is not None
+    assert runs_of("eager") == 1
+
+
+def test_prune_keeps_every_unconsumed_message_however_old() -> None:
+    from outbox.services import outbox_prune
+
+    long_ago = timezone.now() - timedelta(days=60)
+    waiting = OutboxMessage.objects.create(
+        task_name="tests.outbox.count_runs", created_at=long_ago, relayed_at=long_ago
+    )
+    done = OutboxMessage.objects.create(
+        task_name="tests.outbox.count_runs",
+        created_at=long_ago,
+        relayed_at=long_ago,
+        consumed_at=long_ago,
+    )
+    outbox_prune()
+    assert OutboxMessage.objects.filter(pk=waiting.pk).exists()
+    assert not OutboxMessage.objects.filter(pk=done.pk).exists()

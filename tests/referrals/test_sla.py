@@ -102,4 +102,4 @@ def test_beat_schedule_names_real_tasks() -> None:
     from referrals import tasks
 
     names = {entry["task"] for entry in BEAT_SCHEDULE.values()}
-    assert names == {tasks.sla_sweep.name, tasks.sustainment_sweep.name}
+    assert names == {tasks.routing_sweep.name, tasks.sla_sweep.name, tasks.sustainment_sweep.name}
