@@ -113,6 +113,10 @@ def test_a_worker_killed_mid_routing_leaves_nothing_and_a_new_worker_routes_once
         finally:
             stop(second)
     assert _routing_state(referral_id) == (ReferralStatus.ROUTED, 1, 1)
+    with consortium_scope(reason="fault test"):
+        # Consumed only by the rescuer: the killed worker's claim rolled back with its work.
+        message = OutboxMessage.objects.get(dedupe_key=f"route:{referral_id}")
+        assert message.consumed_at is not None
 
 
 def test_a_pool_process_killed_mid_routing_is_replaced_and_the_message_requeued(
