@@ -4,29 +4,16 @@ the cache's Redis and the outbox backlog make it "degraded"."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 
 from consortium import health
 from outbox.models import OutboxMessage
 from outbox.selectors import outbox_backlog
-from tests.fixtures_services import celery_broker, private_redis
+from tests.fixtures_services import celery_broker, private_redis, redis_cache
 
 pytestmark = pytest.mark.django_db
-
-
-def redis_cache_at(url: str) -> dict[str, Any]:
-    return {
-        "default": {
-            "BACKEND": "consortium.cache.DegradingRedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "test-health",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
 
 
 def test_liveness_touches_nothing(client, django_assert_num_queries) -> None:
@@ -42,7 +29,7 @@ def test_readiness_reports_database_broker_cache_and_outbox(client) -> None:
     with (
         private_redis() as redis,
         celery_broker(redis.url),
-        override_settings(CACHES=redis_cache_at(redis.url)),
+        redis_cache(redis.url),
     ):
         responses = [client.get(path) for path in ("/health/ready/", "/health/")]
     for response in responses:
@@ -67,7 +54,7 @@ def test_readiness_is_degraded_not_unready_when_redis_is_down(client) -> None:
     with (
         private_redis() as redis,
         celery_broker(redis.url),
-        override_settings(CACHES=redis_cache_at(redis.url)),
+        redis_cache(redis.url),
     ):
         redis.stop()  # one Redis, broker and cache, as in production
         response = client.get("/health/ready/")
