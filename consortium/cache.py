@@ -72,7 +72,7 @@ class RedisCircuit:
                 return
             self._next_warning_at = now + self.retry_seconds
         logger.warning(
-            "Cache Redis unavailable (%s): rate limits and TOTP replay guards are counted in "
+            "Redis cache unavailable (%s): rate limits and TOTP replay guards are counted in "
             "this process; trying Redis again in %.0f s",
             type(exc).__name__,
             self.retry_seconds,
@@ -89,7 +89,7 @@ class RedisCircuit:
             self._retry_at = 0.0
             self._next_warning_at = 0.0
         seconds = (timezone.now() - since).total_seconds()
-        logger.warning("Cache Redis answers again after %.0f s; counting in Redis again", seconds)
+        logger.warning("Redis cache answers again after %.0f s; counting in Redis again", seconds)
 
     def state(self) -> dict[str, Any]:
         since = self.degraded_since
