@@ -48,8 +48,10 @@ RUN if [ -d locale ]; then python manage.py compilemessages --ignore=.venv -v 0;
 USER portal
 EXPOSE 8000
 
+# Readiness (/health/ready/): unhealthy only when the database is unreachable; a Redis outage
+# reports "degraded" and stays healthy. A restart probe asks liveness: healthcheck.py live.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
-    CMD ["python", "deploy/healthcheck.py"]
+    CMD ["python", "deploy/healthcheck.py", "ready"]
 
 # Web by default; docker-compose.yml runs the same image as the worker, beat and migrate.
 # gunicorn reads its number of worker processes from WEB_CONCURRENCY.

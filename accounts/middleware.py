@@ -32,6 +32,8 @@ ALLOWED_URL_NAMES = frozenset(
         "account_logout",
         "set_language",
         "health",
+        "health_live",
+        "health_ready",
     }
 )
 ALLOWED_PREFIXES = ("/static/", "/health/", "/i18n/")

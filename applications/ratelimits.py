@@ -1,7 +1,8 @@
 """Rate limits for the public forms, on the cache (Redis).
 
-They fail open: when Redis is down a rate limit cannot be counted, and refusing every resident
-would be worse than letting a burst of spam through for the length of the outage (the honeypot,
+When Redis is down the cache (consortium/cache.py) counts in this process's memory, so the limits
+still hold, per process, until it returns. Should the cache fail in any other way, they fail
+open: refusing every resident would be worse than letting a burst of spam through (the honeypot,
 the idempotency key and the per-application code limit in the database still apply).
 """
 
@@ -21,7 +22,7 @@ def rate_limited(
 ) -> bool:
     try:
         return bool(is_ratelimited(request, group=group, key=key, rate=rate, increment=True))
-    except Exception as exc:  # noqa: BLE001 - any cache failure: fail open, see the module docstring
+    except Exception as exc:  # noqa: BLE001 - the last resort: fail open, see the module docstring
         logger.warning(
             "rate limit %s not applied, cache unavailable: %s", group, type(exc).__name__
         )

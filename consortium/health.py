@@ -1,14 +1,28 @@
-"""Reachability of the database and the broker, for load balancers and monitoring."""
+"""Liveness and readiness, for the orchestrator, the load balancer and monitoring.
+
+Liveness says the process answers; it touches nothing, so a restart probe never restarts a
+healthy web process because PostgreSQL or Redis is down. Readiness says whether this process can
+serve: only the database is essential (503 without it). The broker, the cache's Redis and the
+outbox backlog are reported, and make it "degraded", never unready: sign-in, the API and the
+resident forms keep working without Redis (consortium/cache.py, the outbox).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.utils import timezone
+
+from consortium.cache import DegradingRedisCache
+from outbox.selectors import outbox_backlog
+
+# Seconds a client (or a load balancer) should wait before asking an unready process again.
+RETRY_AFTER_SECONDS = 10
+# The relay runs every 10 s; a message waiting five minutes means the broker or the relay is stuck.
+OUTBOX_STALE_SECONDS = 300
 
 
 def check_database() -> dict[str, Any]:
@@ -32,29 +46,38 @@ def check_broker() -> dict[str, Any]:
     return {"ok": True, "mode": "redis"}
 
 
+def check_cache() -> dict[str, Any]:
+    backend = caches["default"]
+    if not isinstance(backend, DegradingRedisCache):
+        return {"ok": True, "mode": "in-process"}
+    # Asked now: a Redis that answers ends the degradation before it is reported.
+    reachable = backend.ping()
+    return {"ok": reachable, "mode": "redis", "reachable": reachable, **backend.degradation()}
+
+
 def check_outbox() -> dict[str, Any]:
-    from outbox.models import OutboxMessage
-
     try:
-        oldest: datetime | None = (
-            OutboxMessage.objects.filter(relayed_at__isnull=True)
-            .order_by("created_at")
-            .values_list("created_at", flat=True)
-            .first()
-        )
-        pending = OutboxMessage.objects.filter(relayed_at__isnull=True).count()
-    except DatabaseError:
-        return {"ok": False}
-    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
-    return {"ok": True, "pending": pending, "oldest_pending_seconds": round(age, 1)}
+        backlog = outbox_backlog()
+    except DatabaseError as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": backlog["oldest_pending_seconds"] < OUTBOX_STALE_SECONDS, **backlog}
 
 
-def health_report() -> tuple[bool, dict[str, Any]]:
+def readiness_report() -> tuple[bool, dict[str, Any]]:
+    """(ready, report): ready unless the database is unreachable."""
     database = check_database()
-    broker = check_broker()
-    report: dict[str, Any] = {"database": database, "broker": broker}
+    report: dict[str, Any] = {
+        "database": database,
+        "broker": check_broker(),
+        "cache": check_cache(),
+    }
     if database["ok"]:
         report["outbox"] = check_outbox()
-    healthy = bool(database["ok"] and broker["ok"])
-    report["status"] = "ok" if healthy else "unavailable"
-    return healthy, report
+    ready = bool(database["ok"])
+    if not ready:
+        report["status"] = "unavailable"
+    elif all(part["ok"] for part in report.values()):
+        report["status"] = "ok"
+    else:
+        report["status"] = "degraded"
+    return ready, report

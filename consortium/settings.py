@@ -165,12 +165,16 @@ CACHE_KEY_PREFIX = cache_key_prefix(
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # RedisCache that counts in this process's memory while Redis is down, so a Redis
+            # outage never turns sign-in or the API into a 500 (consortium/cache.py).
+            "BACKEND": "consortium.cache.DegradingRedisCache",
             "LOCATION": env.str("CACHE_URL", REDIS_URL),
             # Per deployment (consortium/cache_prefix.py), so two portals can share a Redis.
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-            # A dead Redis must not hang a request: fail within a second.
+            # A dead Redis must not hang a request: fail within a second, then leave it alone
+            # for five before asking again.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "DEGRADED_RETRY_SECONDS": 5,
         }
     }
 else:
@@ -251,7 +255,8 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Consortium portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 # allauth's rate limits are on by default; they count in the cache, which is Redis when
-# REDIS_URL is set, so every web process shares the counts.
+# REDIS_URL is set, so every web process shares the counts (each process counts on its own
+# while Redis is down, consortium/cache.py).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
     "login": "30/m/ip",
@@ -304,7 +309,7 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_REDIRECT_EXEMPT = [r"^health/?$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/(?:live/|ready/)?$"]
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 

@@ -6,7 +6,10 @@ from services import views as service_views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("health/", views.health, name="health"),
+    # /health/ is readiness too, for the monitors that already ask it.
+    path("health/", views.health_ready, name="health"),
+    path("health/live/", views.health_live, name="health_live"),
+    path("health/ready/", views.health_ready, name="health_ready"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("services/", service_views.catalogue, name="service_catalogue"),
     path("services/", include("services.urls")),

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from consortium.health import health_report
+from consortium.health import RETRY_AFTER_SECONDS, readiness_report
 from members.selectors import member_count, member_of
 from services.selectors import service_list_open
 
@@ -28,9 +28,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
-def health(request: HttpRequest) -> JsonResponse:
-    healthy, report = health_report()
-    return JsonResponse(report, status=200 if healthy else 503)
+def health_live(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "alive"})
+
+
+@require_GET
+@never_cache
+def health_ready(request: HttpRequest) -> JsonResponse:
+    ready, report = readiness_report()
+    response = JsonResponse(report, status=200 if ready else 503)
+    if not ready:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @login_required

@@ -100,3 +100,24 @@ def celery_broker(url: str) -> Iterator[None]:
         reset_pools()
         app.conf.broker_url = old_url
         app.conf.task_always_eager = old_eager
+
+
+@contextmanager
+def redis_cache(url: str, *, retry_seconds: float = 5) -> Iterator[None]:
+    """The default cache on another Redis (the portal's degrading backend) for the duration.
+
+    override_settings(CACHES=...) makes Django close the cache connections and build fresh ones
+    from the new settings (django.test.signals.clear_cache_handlers), so `cache` follows."""
+    from django.test import override_settings
+
+    caches = {
+        "default": {
+            "BACKEND": "consortium.cache.DegradingRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"test-{free_port()}",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "DEGRADED_RETRY_SECONDS": retry_seconds,
+        }
+    }
+    with override_settings(CACHES=caches):
+        yield

@@ -25,7 +25,9 @@ TESTS = Path(__file__).resolve().parent
 # Pages with no member's records on them: nothing to refuse. Each needs its reason.
 PUBLIC: dict[str, str] = {
     "home": "public home page; consortium-wide counts only",
-    "health": "reachability of services; no records",
+    "health": "readiness (as health_ready): reachability of services; no records",
+    "health_live": "the process answers; touches nothing",
+    "health_ready": "reachability of services and the outbox backlog size; no records",
     "set_language": "stores the visitor's language choice",
     "service_catalogue": "the public directory of shared services",
 }

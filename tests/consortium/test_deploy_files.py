@@ -220,7 +220,7 @@ def test_web_starts_after_migrations_and_healthy_databases_and_has_a_health_chec
     assert web["depends_on"]["db"]["condition"] == "service_healthy"
     assert web["depends_on"]["redis"]["condition"] == "service_healthy"
     assert "gunicorn consortium.wsgi" in " ".join(web["command"])
-    assert "deploy/healthcheck.py" in " ".join(web["healthcheck"]["test"])
+    assert "deploy/healthcheck.py ready" in " ".join(web["healthcheck"]["test"])
     migrate = services["migrate"]
     assert migrate["command"][-2:] == ["migrate", "--no-input"]
     assert migrate["restart"] == "no"
@@ -286,7 +286,7 @@ def test_dockerfile_installs_the_project_collects_static_and_checks_health() -> 
     assert "pip install ." in text
     assert "collectstatic --no-input" in text
     assert re.search(r"SECRET_KEY=build-only", text)
-    assert re.search(r"^HEALTHCHECK .*\n?.*deploy/healthcheck\.py", text, re.MULTILINE)
+    assert re.search(r'^HEALTHCHECK .*\n?.*"deploy/healthcheck\.py", "ready"', text, re.MULTILINE)
     assert "gunicorn consortium.wsgi:application" in text
 
 
@@ -336,18 +336,21 @@ def test_collectstatic_accepts_the_build_time_settings(tmp_path: Path) -> None:
 # --- deploy/ scripts --------------------------------------------------------------------------
 
 
-def test_container_health_check_passes_only_when_the_portal_is_healthy() -> None:
+def test_container_health_check_passes_only_when_the_portal_is_ready() -> None:
     import http.server
     import threading
 
     seen_hosts: list[str] = []
+    seen_paths: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         status = 200
 
         def do_GET(self) -> None:
             seen_hosts.append(self.headers["Host"])
-            self.send_response(Handler.status if self.path == "/health/" else 404)
+            seen_paths.append(self.path)
+            known = self.path in ("/health/ready/", "/health/live/")
+            self.send_response(Handler.status if known else 404)
             self.end_headers()
 
         def log_message(self, *args: object) -> None:
@@ -361,14 +364,20 @@ def test_container_health_check_passes_only_when_the_portal_is_healthy() -> None
         "PORT": str(server.server_address[1]),
         "ALLOWED_HOSTS": ".example.org,portal.example.org",
     }
+    script = [sys.executable, "deploy/healthcheck.py"]
     try:
-        ok = subprocess.run([sys.executable, "deploy/healthcheck.py"], cwd=ROOT, env=env)
+        ok = subprocess.run(script, cwd=ROOT, env=env)
+        ready = subprocess.run([*script, "ready"], cwd=ROOT, env=env)
+        live = subprocess.run([*script, "live"], cwd=ROOT, env=env)
         Handler.status = 503
-        down = subprocess.run([sys.executable, "deploy/healthcheck.py"], cwd=ROOT, env=env)
+        down = subprocess.run([*script, "ready"], cwd=ROOT, env=env)
+        unknown = subprocess.run([*script, "everything"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
     finally:
         server.shutdown()
-    assert ok.returncode == 0
+    assert (ok.returncode, ready.returncode, live.returncode) == (0, 0, 0)
     assert down.returncode == 1
+    assert unknown.returncode == 2
+    assert seen_paths == ["/health/ready/", "/health/ready/", "/health/live/", "/health/ready/"]
     assert seen_hosts[0] == "example.org"
 
 
