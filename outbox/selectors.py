@@ -9,9 +9,9 @@ from outbox.models import OutboxMessage
 
 
 def outbox_backlog() -> dict[str, int | float]:
-    """Messages still waiting: how many, and how long the oldest has waited, in one query over
-    the unrelayed messages (the rows the partial index `outbox_pending` holds)."""
-    backlog = OutboxMessage.objects.filter(relayed_at__isnull=True).aggregate(
+    """Messages whose consumer has not run yet: how many, and how long the oldest has waited, in
+    one query over the rows the partial index `outbox_unconsumed` holds."""
+    backlog = OutboxMessage.objects.filter(consumed_at__isnull=True).aggregate(
         pending=Count("id"), oldest=Min("created_at")
     )
     oldest = backlog["oldest"]

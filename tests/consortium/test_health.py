@@ -82,12 +82,15 @@ def test_readiness_is_degraded_when_the_outbox_is_stuck(client) -> None:
     assert body["outbox"]["oldest_pending_seconds"] >= 600
 
 
-def test_outbox_backlog_counts_unrelayed_messages_and_the_oldest_age() -> None:
+def test_outbox_backlog_counts_unconsumed_messages_and_the_oldest_age() -> None:
     now = timezone.now()
     OutboxMessage.objects.create(task_name="test.a", created_at=now - timedelta(seconds=30))
-    OutboxMessage.objects.create(task_name="test.b", created_at=now - timedelta(seconds=5))
+    # Relayed but never consumed (a broker lost it): still the backlog.
     OutboxMessage.objects.create(
-        task_name="test.c", created_at=now - timedelta(hours=1), relayed_at=now
+        task_name="test.b", created_at=now - timedelta(seconds=5), relayed_at=now
+    )
+    OutboxMessage.objects.create(
+        task_name="test.c", created_at=now - timedelta(hours=1), relayed_at=now, consumed_at=now
     )
     backlog = outbox_backlog()
     assert backlog["pending"] == 2

@@ -227,7 +227,7 @@ def _start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[by
 
 def _ready(base: str) -> bool:
     try:
-        return requests.get(f"{base}/health/", timeout=TIMEOUT).status_code == 200
+        return requests.get(f"{base}/health/ready/", timeout=TIMEOUT).status_code == 200
     except requests.ConnectionError:
         return False
 
