@@ -30,6 +30,7 @@ from django.db import connection
 
 from consortium.db import connection_url
 from tests.factories import MemberFactory, OfferFactory, ServiceFactory
+from tests.fixtures_services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -104,6 +105,37 @@ def start_beat(
         "info",
     ]
     return _spawn(command, log, portal_env(broker_url, **extra_env))
+
+
+def start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A real gunicorn on a free loopback port, in a process group of its own; returns it and
+    its base URL."""
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [str(VENV_BIN / "gunicorn"), "consortium.wsgi:application", "--bind",
+             f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--timeout", "30",
+             "--access-logfile", "-"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    return process, f"http://127.0.0.1:{port}"
+
+
+def api_application(
+    *, service: str, landlord: int, share_with: list[int], full_name: str, email: str
+) -> dict[str, Any]:
+    """The body of a resident's `POST /api/v1/applications/`: E1, English, consent given."""
+    return {
+        "service": service,
+        "landlord": landlord,
+        "full_name": full_name,
+        "email": email,
+        "postcode": "E1 6AN",
+        "contact_method": "email",
+        "preferred_language": "en",
+        "share_with": share_with,
+        "consent": True,
+    }
 
 
 def _spawn(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -19,7 +19,7 @@ from django.test import Client
 from members.scoping import consortium_scope
 from outbox.models import OutboxMessage, ProcessedMessage
 from referrals.models import Application, Referral, ReferralStatus, RoutingDecision
-from tests.faults.conftest import log_tail, start_worker, stop, wait_until
+from tests.faults.conftest import api_application, log_tail, start_worker, stop, wait_until
 from tests.fixtures_services import celery_broker, private_redis
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -31,17 +31,13 @@ def _apply(client: Client, service: Any, members: list[Any], n: int) -> tuple[st
     key = f"outage-{uuid.uuid4()}"
     response = client.post(
         "/api/v1/applications/",
-        {
-            "service": service.slug,
-            "landlord": members[0].pk,
-            "full_name": f"Resident {n}",
-            "email": f"resident{n}@example.org",
-            "postcode": "E1 6AN",
-            "contact_method": "email",
-            "preferred_language": "en",
-            "share_with": [m.pk for m in members],
-            "consent": True,
-        },
+        api_application(
+            service=service.slug,
+            landlord=members[0].pk,
+            share_with=[m.pk for m in members],
+            full_name=f"Resident {n}",
+            email=f"resident{n}@example.org",
+        ),
         content_type="application/json",
         headers={"Idempotency-Key": key},
         # Each resident from an address of their own: the per-address rate limit (20 an hour,

@@ -40,8 +40,8 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from consortium.embedded_postgres import SOCKET_PORT, EmbeddedPostgres, bin_dir
-from tests.faults.conftest import ROOT, VENV_BIN, log_tail, stop, wait_until
-from tests.fixtures_services import free_port, private_redis
+from tests.faults.conftest import ROOT, api_application, log_tail, start_gunicorn, stop, wait_until
+from tests.fixtures_services import private_redis
 
 pytestmark = [pytest.mark.slow]
 logger = logging.getLogger(__name__)
@@ -194,15 +194,7 @@ def test_postgres_restart_mid_flight_fails_cleanly_and_leaves_nothing_half_writt
         assert seeded.returncode == 0, seeded.stderr
         member_ids = json.loads(seeded.stdout.strip().splitlines()[-1])
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        with gunicorn_log.open("wb") as out:
-            gunicorn = subprocess.Popen(  # noqa: S603 - fixed arguments
-                [str(VENV_BIN / "gunicorn"), "consortium.wsgi:application", "--bind",
-                 f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--timeout", "30",
-                 "--access-logfile", "-"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+        gunicorn, base = start_gunicorn(env, gunicorn_log)
         try:
             wait_until(lambda: _get(f"{base}/health/") == 200, timeout=60, what="gunicorn")
             outcome = _run_clients(base, member_ids, cluster)
@@ -263,17 +255,13 @@ def _run_clients(base: str, member_ids: list[int], cluster: PrivateCluster) -> O
         while not stopping.is_set():
             i += 1
             key = f"restart-{n}-{i}-{uuid.uuid4()}"
-            body = {
-                "service": "job-search",
-                "landlord": member_ids[0],
-                "full_name": f"Resident {n}-{i}",
-                "email": f"resident{n}.{i}@example.org",
-                "postcode": "E1 6AN",
-                "contact_method": "email",
-                "preferred_language": "en",
-                "share_with": member_ids,
-                "consent": True,
-            }
+            body = api_application(
+                service="job-search",
+                landlord=member_ids[0],
+                share_with=member_ids,
+                full_name=f"Resident {n}-{i}",
+                email=f"resident{n}.{i}@example.org",
+            )
             deadline = time.monotonic() + RETRY_FOR
             status: int | str = "not sent"
             while time.monotonic() < deadline:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -35,15 +34,15 @@ from referrals.models import Application, Referral, ReferralStatus, RoutingDecis
 from tests.accounts.helpers import PASSWORD, totp_code
 from tests.factories import staff_create
 from tests.faults.conftest import (
-    ROOT,
-    VENV_BIN,
+    api_application,
     log_tail,
     portal_env,
+    start_gunicorn,
     start_worker,
     stop,
     wait_until,
 )
-from tests.fixtures_services import celery_broker, free_port, private_redis
+from tests.fixtures_services import celery_broker, private_redis
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -122,17 +121,13 @@ def _apply_on_the_web(base: str, service: str, email: str) -> list[int]:
 def _apply_by_api(base: str, landlord: int, members: list[int], email: str) -> int:
     response = requests.post(
         f"{base}/api/v1/applications/",
-        json={
-            "service": "job-search",
-            "landlord": landlord,
-            "full_name": "Synthetic Resident",
-            "email": email,
-            "postcode": "E1 6AN",
-            "contact_method": "email",
-            "preferred_language": "en",
-            "share_with": members,
-            "consent": True,
-        },
+        json=api_application(
+            service="job-search",
+            landlord=landlord,
+            share_with=members,
+            full_name="Synthetic Resident",
+            email=email,
+        ),
         headers={"Idempotency-Key": f"redis-outage-{uuid.uuid4()}"},
         timeout=TIMEOUT,
     )
@@ -213,18 +208,6 @@ def _all_routed() -> bool:
     return bool(state["applications"]) and set(state["statuses"]) == {ReferralStatus.ROUTED}
 
 
-def _start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [str(VENV_BIN / "gunicorn"), "consortium.wsgi:application", "--bind",
-             f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--timeout", "30",
-             "--access-logfile", "-"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    return process, f"http://127.0.0.1:{port}"
-
-
 def _ready(base: str) -> bool:
     try:
         return requests.get(f"{base}/health/ready/", timeout=TIMEOUT).status_code == 200
@@ -253,7 +236,7 @@ def test_redis_killed_under_a_mix_of_work_degrades_nothing_to_5xx_and_loses_noth
             API_ANON_RATE="100000/minute",
             API_APPLICATION_RATE="100000/minute",
         )
-        gunicorn, base = _start_gunicorn(env, logs[0])
+        gunicorn, base = start_gunicorn(env, logs[0])
         worker = start_worker(redis_server.url, logs[1], beat_schedule=tmp_path / "beat")
         try:
             wait_until(lambda: _ready(base), timeout=60, what="gunicorn")
@@ -312,17 +295,13 @@ def test_messages_a_restarted_redis_forgot_are_sent_again_and_routed_once(
         for n in range(4):
             response = client.post(
                 "/api/v1/applications/",
-                {
-                    "service": open_service.slug,
-                    "landlord": members[0].pk,
-                    "full_name": f"Resident {n}",
-                    "email": f"forgotten{n}@example.org",
-                    "postcode": "E1 6AN",
-                    "contact_method": "email",
-                    "preferred_language": "en",
-                    "share_with": [m.pk for m in members],
-                    "consent": True,
-                },
+                api_application(
+                    service=open_service.slug,
+                    landlord=members[0].pk,
+                    share_with=[m.pk for m in members],
+                    full_name=f"Resident {n}",
+                    email=f"forgotten{n}@example.org",
+                ),
                 content_type="application/json",
                 headers={"Idempotency-Key": f"forgotten-{uuid.uuid4()}"},
                 REMOTE_ADDR=f"10.23.0.{n + 1}",
