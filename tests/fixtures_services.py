@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import kombu.pools
 import redis
 
 
@@ -86,8 +87,9 @@ def celery_broker(url: str) -> Iterator[None]:
     old_eager = app.conf.task_always_eager
 
     def reset_pools() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps its pools in a process-wide registry keyed by connection; closing the app's
+        # pool without clearing it would hand the same closed pool back when the old URL returns.
+        kombu.pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
