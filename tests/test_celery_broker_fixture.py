@@ -10,7 +10,7 @@ from tests.fixtures_services import celery_broker, free_port
 
 
 def test_default_pool_is_usable_after_a_private_broker() -> None:
-    app.pool  # the default broker's pool exists before, as in a full serial run
+    assert app.pool is not None  # the default pool exists before, as in a full serial run
 
     with celery_broker(f"redis://127.0.0.1:{free_port()}/0"):
         pass
