@@ -1,9 +1,9 @@
 """The public application endpoint: what a resident's own system (or a member's front desk
 tool) sends instead of the web journey.
 
-The input is checked by the journey's own forms (applications/forms.py), eligibility by the
-catalogue's rules (services/selectors.py), and the application is stored by the same service as
-the web journey (`application_submit`), so no rule is restated here. Repeating a request with the
+Each answer is cleaned by the journey's own forms (applications/forms.py), so a mistake is named
+per field; the service's rules (eligibility, who may receive it, consent) are the web journey's
+too, checked by `application_submit`, so no rule is restated here. Repeating a request with the
 same `Idempotency-Key` header returns the same application and the same response.
 """
 
@@ -13,7 +13,6 @@ import hashlib
 import json
 from typing import Any
 
-from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.request import Request
@@ -21,26 +20,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from api.base import ScopedViewSet
-from api.errors import DomainAPIError, errors
+from api.errors import errors
 from api.serializers import LANGUAGE_CODES, form_errors
 from applications import forms as journey_forms
-from applications.selectors import data_sharing_text_build
-from applications.services import (
-    ApplicationError,
-    ApplicationInput,
-    IdempotencyKeyReused,
-    application_submit,
-)
-from applications.validation import postcode_district
+from applications.services import ApplicationInput, SharingRefused, application_submit
 from members.actor import Actor
 from members.models import Member
 from referrals.models import Application, ContactMethod
-from services.selectors import (
-    service_candidate_members,
-    service_eligibility_asks,
-    service_eligibility_check,
-    service_get_open,
-)
+from services.selectors import service_eligibility_asks, service_get_open
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -241,65 +228,35 @@ class ApplicationViewSet(mixins.CreateModelMixin, ScopedViewSet):
         )
         if problems:
             raise exceptions.ValidationError(problems)
-        landlord = next((m for m in members if m.pk == data["landlord"]), None)
-        refusal = service_eligibility_check(
-            service=service,
-            age=eligibility.get("age"),
-            employment_status=eligibility.get("employment_status"),
-            tenant_of_member=landlord is not None,
-        )
-        if not refusal.eligible:
-            raise DomainAPIError(" ".join(refusal.reasons), code="not_eligible", status_code=400)
-        candidates = service_candidate_members(
-            service=service,
-            district=postcode_district(contact["postcode"]),
-            language=prefs["preferred_language"],
-            landlord=landlord,
-        )
-        sharing = journey_forms.SharingForm(
-            {"members": [str(m) for m in data["share_with"]], "consent": data["consent"]},
-            candidates=candidates,
-        )
-        if not sharing.is_valid():
-            raise exceptions.ValidationError(form_errors(sharing, {"members": "share_with"}))
-        chosen = sorted({int(m) for m in sharing.cleaned_data["members"]})
-        with translation.override(prefs["preferred_language"]):
-            text = data_sharing_text_build(
-                service_name=service.name,
-                landlord=landlord,
-                providers=[m for m in candidates if m.pk in chosen],
-            )
-        answers = {k.removeprefix("q_"): v for k, v in answers.items()}
-        if eligibility:
-            answers["_eligibility"] = eligibility
         user = request.user if request.user and request.user.is_authenticated else None
         try:
             application = application_submit(
                 data=ApplicationInput(
                     service=service,
-                    landlord_id=landlord.pk if landlord else None,
+                    landlord_id=data["landlord"],
                     full_name=contact["full_name"],
                     email=contact["email"],
                     phone=contact.get("phone", ""),
                     postcode=contact["postcode"],
-                    postcode_district=postcode_district(contact["postcode"]),
                     contact_method=contact["contact_method"],
                     preferred_language=prefs["preferred_language"],
                     accessibility_needs=prefs.get("accessibility_needs", ""),
-                    answers=answers,
+                    answers={k.removeprefix("q_"): v for k, v in answers.items()},
+                    age=eligibility.get("age"),
+                    employment_status=eligibility.get("employment_status", ""),
+                    # No page was shown: the notice is kept in the resident's own language.
                     language=prefs["preferred_language"],
                     idempotency_key=key,
-                    data_sharing_text=text,
-                    shared_with_member_ids=sorted({*chosen, *([landlord.pk] if landlord else [])}),
+                    shared_with_member_ids=data["share_with"],
+                    consent=data["consent"],
                     equality=equality if any(equality.values()) else None,
                     user_id=user.pk if user else None,
                     request_fingerprint=fingerprint,
                 )
             )
-        except IdempotencyKeyReused as exc:
-            raise DomainAPIError(str(exc), code="idempotency_key_reused", status_code=422) from exc
-        except ApplicationError as exc:
-            raise DomainAPIError(str(exc), code="application_refused", status_code=400) from exc
+        except SharingRefused as exc:
+            field = {"members": "share_with"}.get(exc.answer, exc.answer)
+            raise exceptions.ValidationError({field: [str(exc)]}) from exc
         application.service = service
         return Response(
             ApplicationCreatedSerializer(application).data, status=status.HTTP_201_CREATED

@@ -71,6 +71,16 @@ class Journey:
             self.state.pop("key", None)
         self._save()
 
+    def forget(self, step: str) -> None:
+        """The step is asked again."""
+        self.state["steps"].pop(step, None)
+        self.state.pop("key", None)
+        self._save()
+
+    def forget_all(self) -> None:
+        self.state = {"steps": {}}
+        self._save()
+
     def first_incomplete(self) -> str | None:
         for step in self.steps():
             if self.data(step) is None:

@@ -5,22 +5,31 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.translation import gettext
 
 from applications.models import EqualityMonitoring
 from members.models import Member
 from members.scoping import member_scope
 from referrals.models import Application, Referral, Resident
+from services.models import Service
+from services.selectors import service_localise
 
 # Counts under this are shown as "<5" (ICO anonymisation code; DOMAIN.md "Small numbers").
 SMALL_NUMBER = 5
 
 
 def data_sharing_text_build(
-    *, service_name: str, landlord: Member | None, providers: list[Member]
+    *, service: Service, landlord: Member | None, providers: list[Member], language: str
 ) -> str:
     """The exact notice shown on "Check your answers" and stored with the application, in the
-    language active now. It names every member that may receive the application."""
+    resident's language. It names every member that may receive the application."""
+    with translation.override(language):
+        service_name = service_localise([service], language)[0].display_name  # type: ignore[attr-defined]
+        return _notice(service_name=service_name, landlord=landlord, providers=providers)
+
+
+def _notice(*, service_name: str, landlord: Member | None, providers: list[Member]) -> str:
     names = sorted({m.name for m in providers} | ({landlord.name} if landlord else set()))
     lines = [
         gettext("Your application for %(service)s will be shared with these housing associations:")

@@ -24,6 +24,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from applications.models import EqualityMonitoring, StatusCheckCode
+from applications.selectors import data_sharing_text_build
+from applications.validation import postcode_district
 from audit.models import AuditAction
 from audit.services import audit_record
 from kernel.errors import DomainError
@@ -42,6 +44,11 @@ from referrals.models import (
 )
 from referrals.services import referral_withdraw_for_application
 from services.models import Service, ServiceStatus
+from services.selectors import (
+    service_candidate_members,
+    service_eligibility_asks,
+    service_eligibility_check,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,30 +61,65 @@ STATUS_CODES_PER_WINDOW = 3
 class ApplicationError(DomainError):
     """A domain error the HTTP layer shows to the resident as it is (already translated)."""
 
+    code = "application_refused"
+
 
 class IdempotencyKeyReused(ApplicationError):
     """The idempotency key was used before with a different request body (the API answers 422,
     as the IETF idempotency-key draft says): nothing is stored, nothing of the first is shown."""
 
+    status = 422
+    code = "idempotency_key_reused"
+
+
+class ApplicationNotEligible(ApplicationError):
+    """The service's eligibility rules exclude this resident; `reasons` say which, each a
+    sentence for the resident."""
+
+    code = "not_eligible"
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+class SharingRefused(ApplicationError):
+    """Who may receive the application does not stand: nothing chosen, a member that cannot
+    receive it (any more), or no consent. `answer` names what to correct: "members" or
+    "consent"."""
+
+    def __init__(self, message: str, *, answer: str) -> None:
+        super().__init__(message)
+        self.answer = answer
+
 
 @dataclass(frozen=True)
 class ApplicationInput:
+    """What the resident answered, whichever way they applied (the web journey, the API).
+    application_check holds it against the service's rules; nothing here is trusted yet."""
+
     service: Service
     # None when the resident said "none of these" (only where eligibility allows it).
     landlord_id: int | None
     full_name: str
     email: str
     postcode: str
-    postcode_district: str
     contact_method: str
     preferred_language: str
     idempotency_key: str
-    data_sharing_text: str
+    # The members the resident agreed may receive the application (their landlord, who keeps
+    # the record, is added whether ticked or not).
     shared_with_member_ids: list[int]
+    consent: bool
     phone: str = ""
+    # The service's own questions, by key.
     answers: dict[str, Any] = field(default_factory=dict)
+    # The eligibility step's answers, where the service asks them.
+    age: int | None = None
+    employment_status: str = ""
     accessibility_needs: str = ""
-    # The language the resident used for the journey (emails are sent in preferred_language).
+    # The language the resident applied in: the data-sharing notice is stored in it (emails
+    # are sent in preferred_language).
     language: str = "en"
     equality: dict[str, str] | None = None
     user_id: int | None = None
@@ -85,40 +127,126 @@ class ApplicationInput:
     # form rendering): the same key with another body is refused (IdempotencyKeyReused).
     request_fingerprint: str = ""
 
-
-def owning_member_id(*, landlord_id: int | None, shared_with_member_ids: list[int]) -> int | None:
-    """The landlord owns the application; with no landlord among the members (only where the
-    service allows it), the first provider the resident chose does."""
-    if landlord_id is not None:
-        return landlord_id
-    return shared_with_member_ids[0] if shared_with_member_ids else None
+    @property
+    def postcode_district(self) -> str:
+        return postcode_district(self.postcode)
 
 
-def need_summary(data: ApplicationInput) -> str:
+@dataclass(frozen=True)
+class CheckedApplication:
+    """An application that meets the service's rules, with what follows from them."""
+
+    landlord: Member | None
+    # Every member that may receive it: the resident's choice among the candidates, and the
+    # landlord. Routing never goes outside them.
+    shared_with_member_ids: list[int]
+    # The member whose table holds the record.
+    owner_id: int
+    # The exact data-sharing notice, in the language the resident applied in.
+    notice: str
+    # The service's answers with the eligibility answers under "_eligibility".
+    answers: dict[str, Any]
+
+
+def need_summary(*, service_name: str, language: str, contact_method: str) -> str:
     """What a provider sees before accepting: no name, no free text (it may hold personal data)."""
-    summary = f"{data.service.name}; language {data.preferred_language}"
-    return f"{summary}; contact by {data.contact_method}"[:300]
+    return f"{service_name}; language {language}; contact by {contact_method}"[:300]
 
 
-def application_submit(*, data: ApplicationInput) -> Application:
-    """Store the application, its referral and their side effects, once per idempotency key."""
-    owner_id = owning_member_id(
-        landlord_id=data.landlord_id, shared_with_member_ids=data.shared_with_member_ids
-    )
-    shared = sorted({*data.shared_with_member_ids, *([owner_id] if owner_id else [])})
-    if owner_id is None or not isinstance(owner_id, int):
-        raise ApplicationError(translation.gettext("Choose your landlord, then try again."))
-    if Member.objects.filter(pk__in=shared).count() != len(shared):
-        # A forged or stale member id: nothing is stored.
-        raise ApplicationError(
-            translation.gettext(
-                "One of the housing associations you chose no longer exists. Choose again."
-            )
-        )
-    if data.service.status != ServiceStatus.OPEN:
+def application_check(*, data: ApplicationInput) -> CheckedApplication:
+    """Every rule an application must meet before it is stored, whichever way it came in: the
+    service takes applications, the landlord is a member, the resident is eligible, and the
+    members chosen to receive it are among those who can deliver the service to this resident
+    (service_candidate_members), with consent. "Check your answers" shows its notice; the
+    submission stores it."""
+    service = data.service
+    if service.status != ServiceStatus.OPEN:
         raise ApplicationError(
             translation.gettext("This service is not taking applications at the moment.")
         )
+    landlord = None
+    if data.landlord_id is not None:
+        landlord = Member.objects.filter(pk=data.landlord_id).first()
+        if landlord is None:
+            raise ApplicationError(
+                translation.gettext(
+                    "One of the housing associations you chose no longer exists. Choose again."
+                )
+            )
+    asks = service_eligibility_asks(service)
+    if (asks["age"] and data.age is None) or (
+        asks["employment_status"] and not data.employment_status
+    ):
+        raise ApplicationError(
+            translation.gettext(
+                "Answer the questions about who can use this service, then try again."
+            )
+        )
+    eligibility = service_eligibility_check(
+        service=service,
+        age=data.age,
+        employment_status=data.employment_status or None,
+        tenant_of_member=landlord is not None,
+    )
+    if not eligibility.eligible:
+        raise ApplicationNotEligible(eligibility.reasons)
+    candidates = service_candidate_members(
+        service=service,
+        district=data.postcode_district,
+        language=data.preferred_language,
+        landlord=landlord,
+    )
+    chosen = set(data.shared_with_member_ids)
+    if not chosen:
+        raise SharingRefused(
+            translation.gettext(
+                "Select at least one housing association that may receive your application"
+            ),
+            answer="members",
+        )
+    if not chosen <= {m.pk for m in candidates}:
+        # A forged id, or a member whose offer closed since the resident chose.
+        raise SharingRefused(
+            translation.gettext("Select housing associations from the list"), answer="members"
+        )
+    if not data.consent:
+        raise SharingRefused(
+            translation.gettext(
+                "Tick the box to agree to share your application, or go back to the services list"
+            ),
+            answer="consent",
+        )
+    shared = sorted(chosen | ({landlord.pk} if landlord else set()))
+    # The landlord owns the record; with no landlord among the members (only where the
+    # service allows it), the first of the members chosen does.
+    owner_id = landlord.pk if landlord else shared[0]
+    answers = dict(data.answers)
+    asked = {
+        name: value
+        for name, value in (("age", data.age), ("employment_status", data.employment_status))
+        if asks[name]
+    }
+    if asked:
+        answers["_eligibility"] = asked
+    return CheckedApplication(
+        landlord=landlord,
+        shared_with_member_ids=shared,
+        owner_id=owner_id,
+        notice=data_sharing_text_build(
+            service=service,
+            landlord=landlord,
+            providers=[m for m in candidates if m.pk in chosen],
+            language=data.language,
+        ),
+        answers=answers,
+    )
+
+
+def application_submit(*, data: ApplicationInput) -> Application:
+    """Store the application, its referral and their side effects, once per idempotency key,
+    after application_check."""
+    checked = application_check(data=data)
+    owner_id = checked.owner_id
     if data.request_fingerprint:
         # An API key is the caller's across members: the same key sent with another landlord
         # is the same key reused, not a new application in another member's table.
@@ -137,7 +265,7 @@ def application_submit(*, data: ApplicationInput) -> Application:
             return _replayed(existing, data)
         try:
             with transaction.atomic():
-                return _create(data=data, owner_id=owner_id, shared=shared)
+                return _create(data=data, checked=checked)
         except IntegrityError:
             # The same form was posted twice at once: the other request stored it.
             existing = Application.objects.filter(idempotency_key=data.idempotency_key).first()
@@ -162,7 +290,8 @@ def _key_reused() -> IdempotencyKeyReused:
     )
 
 
-def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Application:
+def _create(*, data: ApplicationInput, checked: CheckedApplication) -> Application:
+    owner_id = checked.owner_id
     now = timezone.now()
     email = data.email.strip().lower()
     # Emails are stored lower-cased (the form normalises them): an exact match on the owner's
@@ -193,7 +322,7 @@ def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Appl
         member_id=owner_id,
         service=data.service,
         resident=resident,
-        answers=data.answers,
+        answers=checked.answers,
         accessibility_needs=data.accessibility_needs,
         language=data.preferred_language,
         submitted_at=now,
@@ -208,8 +337,8 @@ def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Appl
         contact_method=details["contact_method"],
         contact_adopted_at=adopted_at,
         lawful_basis=LawfulBasis.CONSENT,
-        data_sharing_text=data.data_sharing_text,
-        shared_with_member_ids=shared,
+        data_sharing_text=checked.notice,
+        shared_with_member_ids=checked.shared_with_member_ids,
         consent_given_at=now,
     )
     if data.equality and any(data.equality.values()):
@@ -228,7 +357,11 @@ def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Appl
         status=ReferralStatus.SUBMITTED,
         area=data.postcode_district[:5],
         language=data.preferred_language,
-        need_summary=need_summary(data),
+        need_summary=need_summary(
+            service_name=data.service.name,
+            language=data.preferred_language,
+            contact_method=data.contact_method,
+        ),
         submitted_at=now,
         updated_at=now,
     )

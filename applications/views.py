@@ -24,14 +24,13 @@ from django.views.decorators.http import require_http_methods
 from applications import forms as journey_forms
 from applications.journey import Journey, done_for_key
 from applications.ratelimits import rate_limited
-from applications.selectors import (
-    application_for_resident,
-    applications_for_user,
-    data_sharing_text_build,
-)
+from applications.selectors import application_for_resident, applications_for_user
 from applications.services import (
     ApplicationError,
     ApplicationInput,
+    ApplicationNotEligible,
+    SharingRefused,
+    application_check,
     application_submit,
     application_withdraw,
     status_code_issue,
@@ -316,16 +315,33 @@ def _summary_rows(journey: Journey) -> list[dict[str, Any]]:
     return rows
 
 
-def _sharing_text(journey: Journey) -> tuple[str, list[int]]:
-    landlord = _landlord(journey)
-    chosen = [int(x) for x in journey.get("sharing", "members", [])]
-    providers = list(Member.objects.filter(pk__in=chosen))
-    text = data_sharing_text_build(
-        service_name=getattr(journey.service, "display_name", journey.service.name),
-        landlord=landlord,
-        providers=providers,
+def _application_input(request: HttpRequest, journey: Journey, key: str) -> ApplicationInput:
+    """The journey's answers as the application service takes them. KeyError or ValueError
+    when a step's stored answers are incomplete (a session from an older version of a step)."""
+    contact = journey.data("contact") or {}
+    prefs = journey.data("preferences") or {}
+    landlord = journey.get("landlord", "landlord")
+    user = request.user if request.user.is_authenticated else None
+    return ApplicationInput(
+        service=journey.service,
+        landlord_id=None if landlord == journey_forms.NONE_OF_THESE else int(landlord),
+        full_name=contact["full_name"],
+        email=contact["email"],
+        phone=contact.get("phone", ""),
+        postcode=contact["postcode"],
+        contact_method=contact["contact_method"],
+        preferred_language=prefs.get("preferred_language", "en"),
+        accessibility_needs=prefs.get("accessibility_needs", ""),
+        answers={k.removeprefix("q_"): v for k, v in (journey.data("questions") or {}).items()},
+        age=journey.get("eligibility", "age"),
+        employment_status=journey.get("eligibility", "employment_status", ""),
+        language=translation.get_language() or "en",
+        idempotency_key=key,
+        shared_with_member_ids=[int(x) for x in journey.get("sharing", "members", [])],
+        consent=bool(journey.get("sharing", "consent")),
+        equality=journey.data("equality") or None,
+        user_id=user.pk if user else None,
     )
-    return text, sorted({*chosen, *([landlord.pk] if landlord else [])})
 
 
 @never_cache
@@ -346,7 +362,32 @@ def check(request: HttpRequest, service_slug: str) -> HttpResponse:
     if missing is not None:
         messages.info(request, _("Answer this question to continue your application."))
         return redirect(_step_url(service, missing))
-    text, shared = _sharing_text(journey)
+    try:
+        checked = application_check(
+            data=_application_input(request, journey, journey.idempotency_key())
+        )
+    except ApplicationNotEligible as refusal:
+        first = journey.steps()[0]
+        return render(
+            request,
+            "applications/not_eligible.html",
+            {"service": service, "reasons": refusal.reasons, "back_url": _step_url(service, first)},
+        )
+    except SharingRefused as refusal:
+        # Who can receive it changed since the resident chose (an offer closed, say): choose
+        # again, with the reason.
+        journey.forget("sharing")
+        messages.error(request, str(refusal))
+        return redirect(_step_url(service, "sharing"))
+    except ApplicationError as refusal:
+        messages.error(request, str(refusal))
+        return redirect("services:detail", service.slug)
+    except (KeyError, ValueError, TypeError):
+        # Answers stored by an older version of a step: they are asked again.
+        logger.warning("application for %s had an incomplete journey", service.slug)
+        journey.forget_all()
+        messages.info(request, _("Answer this question to continue your application."))
+        return redirect(_step_url(service, journey.steps()[0]))
     errors: list[tuple[str, str]] = []
     if request.method == "POST":
         if rate_limited(request, group="apply-submit", rate="10/h"):
@@ -365,9 +406,7 @@ def check(request: HttpRequest, service_slug: str) -> HttpResponse:
                 )
             ]
         else:
-            response = _submit(
-                request, journey, submit_form.cleaned_data["idempotency_key"], text, shared
-            )
+            response = _submit(request, journey, submit_form.cleaned_data["idempotency_key"])
             if response is not None:
                 return response
             errors = [
@@ -379,7 +418,7 @@ def check(request: HttpRequest, service_slug: str) -> HttpResponse:
     context = {
         "service": service,
         "rows": _summary_rows(journey),
-        "sharing_text": text,
+        "sharing_text": checked.notice,
         "idempotency_key": journey.idempotency_key(),
         "errors": errors,
         "back_url": _step_url(service, "sharing"),
@@ -387,44 +426,11 @@ def check(request: HttpRequest, service_slug: str) -> HttpResponse:
     return render(request, "applications/check.html", context, status=400 if errors else 200)
 
 
-def _submit(
-    request: HttpRequest, journey: Journey, key: str, text: str, shared: list[int]
-) -> HttpResponse | None:
-    contact = journey.data("contact") or {}
-    prefs = journey.data("preferences") or {}
-    eligibility = journey.data("eligibility") or {}
-    answers = {k.removeprefix("q_"): v for k, v in (journey.data("questions") or {}).items()}
-    if eligibility:
-        answers["_eligibility"] = eligibility
-    landlord = journey.get("landlord", "landlord")
-    user = request.user if request.user.is_authenticated else None
+def _submit(request: HttpRequest, journey: Journey, key: str) -> HttpResponse | None:
     try:
-        application = application_submit(
-            data=ApplicationInput(
-                service=journey.service,
-                landlord_id=None if landlord == journey_forms.NONE_OF_THESE else int(landlord),
-                full_name=contact["full_name"],
-                email=contact["email"],
-                phone=contact.get("phone", ""),
-                postcode=contact["postcode"],
-                postcode_district=postcode_district(contact["postcode"]),
-                contact_method=contact["contact_method"],
-                preferred_language=prefs.get("preferred_language", "en"),
-                accessibility_needs=prefs.get("accessibility_needs", ""),
-                answers=answers,
-                language=translation.get_language() or "en",
-                idempotency_key=key,
-                data_sharing_text=text,
-                shared_with_member_ids=shared,
-                equality=journey.data("equality") or None,
-                user_id=user.pk if user else None,
-            )
-        )
+        application = application_submit(data=_application_input(request, journey, key))
     except ApplicationError as error:
         messages.error(request, str(error))
-        return None
-    except (KeyError, ValueError, TypeError):
-        logger.warning("application for %s had an incomplete journey", journey.service.slug)
         return None
     journey.finish(key=key, reference=application.reference)
     return redirect("applications:confirmation")

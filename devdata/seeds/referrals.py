@@ -25,12 +25,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.utils import translation
-
 from accounts.models import User
 from applications.models import EqualityMonitoring
 from applications.selectors import data_sharing_text_build
-from applications.services import ApplicationInput, need_summary
+from applications.services import need_summary
 from devdata.seeds.lifecycle import Lifecycle, Story
 from kernel.calendar import LONDON, add_working_days, is_working_day
 from members.models import Member
@@ -224,12 +222,12 @@ class Applications:
     def notice(self, service: Service, district: str, language: str, landlord: Member) -> str:
         key = (service.pk, district, language, landlord.pk)
         if key not in self._notice:
-            with translation.override(language):
-                self._notice[key] = data_sharing_text_build(
-                    service_name=service.name,
-                    landlord=landlord,
-                    providers=self.consent(service, district, language, landlord),
-                )
+            self._notice[key] = data_sharing_text_build(
+                service=service,
+                landlord=landlord,
+                providers=self.consent(service, district, language, landlord),
+                language=language,
+            )
         return self._notice[key]
 
     def answers(self, service: Service) -> dict[str, Any]:
@@ -307,19 +305,7 @@ class Applications:
             consent_given_at=who.submitted,
         )
         summary = need_summary(
-            ApplicationInput(
-                service=service,
-                landlord_id=member.pk,
-                full_name=resident.full_name,
-                email=resident.email,
-                postcode=resident.postcode,
-                postcode_district=district,
-                contact_method=contact_method,
-                preferred_language=language,
-                idempotency_key=application.idempotency_key,
-                data_sharing_text=application.data_sharing_text,
-                shared_with_member_ids=application.shared_with_member_ids,
-            )
+            service_name=service.name, language=language, contact_method=contact_method
         )
         referral = Referral(
             member=member,

@@ -227,3 +227,28 @@ def test_the_confirmation_email_is_sent_in_the_residents_language(
     assert reference in sent.subject and reference in sent.body
     assert sent.to == ["amina@example.org"]
     assert "Otrzymali" in sent.subject  # Polish
+
+
+def test_a_provider_that_stopped_offering_since_the_resident_chose_is_chosen_again(
+    client: Client, service, offers, member_a, member_b
+) -> None:
+    """ "Check your answers" holds the answers against the service's rules again: B's offer
+    closed after the resident ticked B, so the resident chooses again and nothing is sent."""
+    walk(
+        client,
+        service,
+        member_a,
+        sharing={"members": [str(member_a.pk), str(member_b.pk)], "consent": "on"},
+    )
+    offers[1].is_active = False
+    with member_scope(member_b.pk):
+        offers[1].save(update_fields=["is_active"])
+
+    response = client.get(f"/apply/{service.slug}/check/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/apply/{service.slug}/sharing/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Select housing associations from the list" in page
+    assert member_b.name not in page  # no longer offered
+    assert applications_count() == 0

@@ -12,6 +12,8 @@ from applications.selectors import equality_aggregate
 from applications.services import (
     ApplicationError,
     ApplicationInput,
+    ApplicationNotEligible,
+    SharingRefused,
     application_submit,
     application_withdraw,
 )
@@ -30,12 +32,12 @@ def data(service: Any, landlord_id: int | None, **overrides: Any) -> Application
         "full_name": "Tomasz Nowak",
         "email": "tomasz@example.org",
         "postcode": "E1 6AN",
-        "postcode_district": "E1",
         "contact_method": "email",
         "preferred_language": "pl",
         "idempotency_key": "k" * 32,
-        "data_sharing_text": "Shared with Aldgate Homes.",
         "shared_with_member_ids": [landlord_id] if landlord_id else [],
+        "consent": True,
+        "age": 34,
         "equality": {"ethnicity": "white_other", "disability": "", "sex": ""},
     }
     values.update(overrides)
@@ -90,6 +92,64 @@ def test_a_forged_member_id_is_a_clear_error_and_stores_nothing(service, offers)
     with pytest.raises(ApplicationError):
         application_submit(data=data(service, 987654))
     assert count(Application) == 0 and count(EqualityMonitoring) == 0
+
+
+def nothing_stored() -> bool:
+    return count(Application) == 0 and count(Referral) == 0 and not OutboxMessage.objects.exists()
+
+
+# Every rule is the service's: whichever way an application comes in (the web journey, the API,
+# a future caseworker's form), these refusals hold and store nothing.
+
+
+def test_an_ineligible_resident_is_refused_with_the_reason(service, offers, member_a) -> None:
+    with pytest.raises(ApplicationNotEligible) as refused:
+        application_submit(data=data(service, member_a.pk, age=15))
+    assert refused.value.reasons == ["You need to be 16 or older to use this service."]
+    assert nothing_stored()
+
+
+def test_a_question_the_service_asks_must_be_answered(service, offers, member_a) -> None:
+    with pytest.raises(ApplicationError, match="who can use this service"):
+        application_submit(data=data(service, member_a.pk, age=None))
+    assert nothing_stored()
+
+
+def test_no_landlord_is_refused_where_the_service_is_for_tenants(service, offers, member_b) -> None:
+    with pytest.raises(ApplicationNotEligible, match="residents of the member housing"):
+        application_submit(data=data(service, None, shared_with_member_ids=[member_b.pk]))
+    assert nothing_stored()
+
+
+def test_a_member_that_cannot_deliver_to_the_resident_is_refused(
+    service, offers, member_a, member_b
+) -> None:
+    """Member B serves E1 only: it cannot receive an application from N1."""
+    with pytest.raises(SharingRefused) as refused:
+        application_submit(
+            data=data(service, member_a.pk, postcode="N1 9GU", shared_with_member_ids=[member_b.pk])
+        )
+    assert refused.value.answer == "members"
+    assert nothing_stored()
+
+
+def test_no_consent_is_refused(service, offers, member_a) -> None:
+    with pytest.raises(SharingRefused) as refused:
+        application_submit(data=data(service, member_a.pk, consent=False))
+    assert refused.value.answer == "consent"
+    assert nothing_stored()
+
+
+def test_the_stored_notice_names_every_receiving_member_in_the_residents_language(
+    service, offers, member_a, member_b
+) -> None:
+    application = application_submit(
+        data=data(service, member_a.pk, shared_with_member_ids=[member_b.pk], language="en")
+    )
+    notice = application.data_sharing_text
+    assert "Job search and CV help" in notice
+    assert f"- {member_a.name}" in notice and f"- {member_b.name}" in notice
+    assert f"{member_a.name}, your landlord, keeps the record" in notice
 
 
 def test_no_equality_answers_stores_no_equality_row(service, offers, member_a) -> None:

@@ -109,14 +109,15 @@ def test_landlord_follows_its_outgoing_referral_without_the_providers_notes(
 
 # --- 2. the coordinator routes what no rule could ------------------------------------------------
 
-# An application whose area no offer of its service covers: the routing engine leaves it in the
-# coordinator's queue. Submitted through the same service the apply pages call, so the outbox,
-# the worker and the engine run exactly as for a resident.
+# An application whose area no offer of its service covers, from a tenant of one of its providers
+# who agreed to share with their landlord only (what the sharing page offers there): the routing
+# engine leaves it in the coordinator's queue. Submitted through the same service the apply
+# pages call, so the outbox, the worker and the engine run exactly as for a resident.
 _UNROUTABLE_APPLICATION = """
 import json, uuid
 from applications.services import ApplicationInput, application_submit
-from members.models import Member
 from services.models import Offer, Service, ServiceStatus
+from services.selectors import service_eligibility_check
 
 offers = {}
 for offer in Offer.objects.public().filter(is_active=True):
@@ -124,21 +125,24 @@ for offer in Offer.objects.public().filter(is_active=True):
 service = next(
     s for s in Service.objects.filter(status=ServiceStatus.OPEN, pk__in=offers).order_by("pk")
     if len(offers[s.pk]) >= 2 and all(o.areas and "ZZ9" not in o.areas for o in offers[s.pk])
+    and service_eligibility_check(
+        service=s, age=30, employment_status="unemployed", tenant_of_member=True
+    ).eligible
 )
-providers = sorted({o.member_id for o in offers[service.pk]})
-landlord = Member.objects.exclude(pk__in=providers).order_by("pk").first()
+landlord = min(o.member_id for o in offers[service.pk])
 application = application_submit(data=ApplicationInput(
     service=service,
-    landlord_id=(landlord or Member.objects.order_by("pk").first()).pk,
+    landlord_id=landlord,
     full_name="Journey Unrouted",
     email=f"unrouted.{uuid.uuid4().hex[:10]}@residents.demo.example",
     postcode="ZZ9 9ZZ",
-    postcode_district="ZZ9",
     contact_method="email",
     preferred_language="en",
     idempotency_key=f"browser-journey-{uuid.uuid4()}",
-    data_sharing_text="(Browser test.) Shared with the member associations named on this page.",
-    shared_with_member_ids=providers,
+    shared_with_member_ids=[landlord],
+    consent=True,
+    age=30,
+    employment_status="unemployed",
 ))
 print(json.dumps({"reference": application.reference}))
 """

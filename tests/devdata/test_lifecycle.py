@@ -24,6 +24,7 @@ from outbox.models import OutboxMessage
 from referrals import services
 from referrals.models import Referral, ReferralEvent, RoutingDecision
 from services.models import Offer, Service
+from services.selectors import service_candidate_members
 from tests.factories import OfferFactory, ServiceFactory
 from tests.referrals.conftest import actor_of, as_member
 
@@ -125,6 +126,14 @@ def setting(member_a: Member, member_b: Member, alice: Any, charlie: Any) -> dic
     return {"service": service, "members": {member_a.pk: "A", member_b.pk: "B"}}
 
 
+def _offered(service: Service, landlord: Member, district: str) -> list[int]:
+    """Every member the sharing page offers, all ticked (the journey's default)."""
+    offered = service_candidate_members(
+        service=service, district=district, language="en", landlord=landlord
+    )
+    return sorted(m.pk for m in offered)
+
+
 def _submit(service: Service, landlord: Member, district: str, key: str) -> int:
     application = application_submit(
         data=ApplicationInput(
@@ -133,12 +142,11 @@ def _submit(service: Service, landlord: Member, district: str, key: str) -> int:
             full_name="Amina Begum",
             email=f"{key}@residents.demo.example",
             postcode=f"{district} 6AN",
-            postcode_district=district,
             contact_method="email",
             preferred_language="en",
             idempotency_key=f"{key}-0123456789abcdef",
-            data_sharing_text="The notice.",
-            shared_with_member_ids=[m.pk for m in Member.objects.order_by("pk")],
+            shared_with_member_ids=_offered(service, landlord, district),
+            consent=True,
         )
     )
     with member_scope(landlord.pk):
@@ -156,8 +164,8 @@ def _writer(service: Service, landlord: Member, district: str) -> tuple[Lifecycl
     story = Applications(random.Random(1)).build(
         Applicant(landlord, service, district, "en", timezone.now())
     )
-    # The consent the real path gave (every member), whatever the sharing page would offer.
-    story.application.shared_with_member_ids = sorted(m.pk for m in Member.objects.all())
+    # The consent the real path gave: every member the sharing page offers.
+    story.application.shared_with_member_ids = _offered(service, landlord, district)
     return lifecycle, story
 
 
@@ -221,11 +229,16 @@ def test_unrouted_then_routed_by_hand_then_withdrawn_leave_the_same_rows(
     setting: dict[str, Any], member_a: Member, coordinator: Any
 ) -> None:
     service = setting["service"]
-    # E3: nobody serves it; the coordinator sends it to B anyway, then the resident withdraws.
+    # E3: only B serves it, and B has no capacity left; the coordinator sends it to B anyway,
+    # then the resident withdraws.
+    b = next(pk for pk, name in setting["members"].items() if name == "B")
+    with consortium_scope(reason="test: B is full in E3"):
+        Offer.objects.filter(member_id=b, service=service).update(
+            areas=["E1", "E2", "E3"], capacity_per_month=0
+        )
     real = _submit(service, member_a, "E3", "real")
     with member_scope(member_a.pk):
         services.referral_route(referral_id=real)
-    b = next(pk for pk, name in setting["members"].items() if name == "B")
     coordinator_actor = actor_of(coordinator)
     with consortium_scope(reason="test: coordinator", user_id=coordinator.pk):
         services.referral_reroute(

@@ -39,12 +39,11 @@ def _submit(service: Any, members: list[Any]) -> int:
             full_name="Resident Killtest",
             email="killtest@example.org",
             postcode="E1 6AN",
-            postcode_district="E1",
             contact_method="email",
             preferred_language="en",
             idempotency_key=f"kill-{uuid.uuid4()}",
-            data_sharing_text="Shared with Aldgate and Brixton.",
             shared_with_member_ids=[m.pk for m in members],
+            consent=True,
         )
     )
     with consortium_scope(reason="fault test"):

@@ -26,12 +26,11 @@ def test_a_submitted_application_is_routed_by_the_outbox_message(
             full_name="Amina Begum",
             email="amina@example.org",
             postcode="E1 6AN",
-            postcode_district="E1",
             contact_method="phone",
             preferred_language="ur",
             idempotency_key="e2e-1",
-            data_sharing_text="Shared with Aldgate and Brixton.",
             shared_with_member_ids=[member_a.pk, member_b.pk],
+            consent=True,
             accessibility_needs="Large print",
         )
     )
