@@ -179,6 +179,12 @@ class ReferralFilter(django_filters.FilterSet):
     language = django_filters.ChoiceFilter(
         label=_("Language"), choices=settings.LANGUAGES, empty_label=_("Any")
     )
+    applied = django_filters.ChoiceFilter(
+        label=_("How they applied"),
+        choices=[("assisted", _("With a caseworker")), ("online", _("Online by the resident"))],
+        method="applied_how",
+        empty_label=_("Any"),
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         choices=[
@@ -194,7 +200,7 @@ class ReferralFilter(django_filters.FilterSet):
 
     class Meta:
         model = Referral
-        fields = ["q", "service", "status", "sla", "area", "language", "sort"]
+        fields = ["q", "service", "status", "sla", "area", "language", "applied", "sort"]
 
     def __init__(self, *args: Any, member_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -237,6 +243,11 @@ class ReferralFilter(django_filters.FilterSet):
         if value == "breached":
             return queryset.filter(Q(sla_accept_breached=True) | Q(sla_first_contact_breached=True))
         return queryset
+
+    def applied_how(
+        self, queryset: QuerySet[Referral], name: str, value: str
+    ) -> QuerySet[Referral]:
+        return queryset.filter(assisted=value == "assisted") if value else queryset
 
     def area_is(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         value = value.strip().upper()

@@ -203,6 +203,7 @@ def referral_contact_build(
             email=application.contact_email,
             phone=application.contact_phone,
             postcode=application.contact_postcode,
+            address=application.contact_address,
             date_of_birth=resident.date_of_birth,
             preferred_language=application.contact_preferred_language
             or resident.preferred_language,
@@ -215,6 +216,7 @@ def referral_contact_build(
         email=resident.email,
         phone=resident.phone,
         postcode=resident.postcode,
+        address=resident.address,
         date_of_birth=resident.date_of_birth,
         preferred_language=resident.preferred_language,
         contact_method=resident.contact_method,

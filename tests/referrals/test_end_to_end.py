@@ -26,6 +26,7 @@ def test_a_submitted_application_is_routed_by_the_outbox_message(
             full_name="Amina Begum",
             email="amina@example.org",
             postcode="E1 6AN",
+            phone="07700 900 123",
             contact_method="phone",
             preferred_language="ur",
             idempotency_key="e2e-1",
