@@ -47,6 +47,11 @@ from referrals.selectors import PAGE_SIZE, Tab
 S = ReferralStatus
 
 
+def _htmx(request: HttpRequest) -> bool:
+    """Whether htmx asked for the page (django_htmx's middleware sets `request.htmx`)."""
+    return bool(getattr(request, "htmx", False))
+
+
 # --- the inbox -----------------------------------------------------------------------------------
 
 
@@ -91,7 +96,7 @@ def inbox(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     filtered = filterset.is_bound and filterset.is_valid()
     # The tab counts are on the full page only (the htmx partial does not show them). With no
     # filter (sorting aside) the list is its tab, already counted: not counted twice.
-    counts = None if request.htmx else selectors.inbox_counts(actor=actor, now=now)  # type: ignore[attr-defined]
+    counts = None if _htmx(request) else selectors.inbox_counts(actor=actor, now=now)
     narrowed = filtered and any(
         value not in (None, "")
         for name, value in filterset.form.cleaned_data.items()
@@ -137,7 +142,7 @@ def inbox(request: HttpRequest, actor: MemberActor) -> HttpResponse:
         "rows": rows,
         "query": query.urlencode(),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if _htmx(request):
         return render(request, "referrals/_inbox_results.html", context)
     return render(request, "referrals/inbox.html", context)
 
@@ -340,7 +345,7 @@ def add_note(request: HttpRequest, actor: MemberActor, pk: int) -> HttpResponse:
             form = NoteForm()
     else:
         error = str(form.errors["body"][0])
-    if request.htmx:  # type: ignore[attr-defined]
+    if _htmx(request):
         return render(
             request,
             "referrals/_notes.html",

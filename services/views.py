@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -132,7 +134,17 @@ def offer_list(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     )
 
 
-def _offer_values(form: OfferForm) -> dict[str, object]:
+class OfferValues(TypedDict):
+    """What the offer form gives offer_create and offer_update."""
+
+    capacity_per_month: int
+    areas: list[str]
+    languages: list[str]
+    delivery_modes: list[str]
+    is_active: bool
+
+
+def _offer_values(form: OfferForm) -> OfferValues:
     data = form.cleaned_data
     return {
         "capacity_per_month": data["capacity_per_month"],
@@ -152,7 +164,7 @@ def offer_new(request: HttpRequest, actor: MemberActor) -> HttpResponse:
         initial={"is_active": True, "languages": ["en"]},
     )
     if request.method == "POST" and form.is_valid():
-        offer_create(actor=actor, service=form.cleaned_data["service"], **_offer_values(form))  # type: ignore[arg-type]
+        offer_create(actor=actor, service=form.cleaned_data["service"], **_offer_values(form))
         messages.success(request, _("Offer added."))
         return redirect("services:offer_list")
     return render(
@@ -170,7 +182,7 @@ def offer_edit(request: HttpRequest, actor: MemberActor, offer_id: int) -> HttpR
     form = OfferForm(request.POST or None, instance=offer, member_id=actor.member_id)
     if request.method == "POST" and form.is_valid():
         offer = access_offer_by_id(actor, offer_id)  # a fresh copy: the form changed the instance
-        offer_update(actor=actor, offer=offer, **_offer_values(form))  # type: ignore[arg-type]
+        offer_update(actor=actor, offer=offer, **_offer_values(form))
         messages.success(request, _("Offer saved."))
         return redirect("services:offer_list")
     return render(
