@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from applications.models import EqualityMonitoring, StatusCheckCode
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.errors import DomainError
 from members.actor import Actor
@@ -248,7 +248,7 @@ def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Appl
         actor_id=data.user_id,
         member_id=owner_id,
         action=AuditAction.CREATE,
-        object_type="application",
+        object_type=AuditObjectType.APPLICATION,
         object_id=application.pk,
         reason="resident application",
     )
@@ -315,7 +315,7 @@ def resident_contact_adopt(
         actor_id=actor_id,
         member_id=application.member_id,
         action=AuditAction.CHANGE,
-        object_type="resident",
+        object_type=AuditObjectType.RESIDENT,
         object_id=resident.pk,
         reason=reason,
     )
@@ -353,7 +353,7 @@ def application_withdraw(*, application: Application, user_id: int | None = None
             actor_id=user_id,
             member_id=application.member_id,
             action=AuditAction.CHANGE,
-            object_type="application",
+            object_type=AuditObjectType.APPLICATION,
             object_id=application.pk,
             reason="withdrawn by the resident",
         )

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.errors import NotPermitted, RuleBroken
 from learning.models import (
@@ -151,7 +151,7 @@ def _place_or_queue(
         # The acting member (its scope is the one row-level security lets write).
         member_id=actor.member_id if actor else booking.member_id,
         action=AuditAction.CREATE,
-        object_type="learning.booking",
+        object_type=AuditObjectType.BOOKING,
         object_id=booking.pk,
         reason=booking.status,
     )
@@ -190,7 +190,7 @@ def booking_cancel(*, actor: Actor, booking: Booking) -> Booking:
         actor_id=actor.user_id,
         member_id=actor.member_id,
         action=AuditAction.CHANGE,
-        object_type="learning.booking",
+        object_type=AuditObjectType.BOOKING,
         object_id=booking.pk,
         reason="cancelled",
     )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.calendar import current_quarter
 from learning import selectors, services
@@ -167,7 +167,7 @@ def certificate(request: HttpRequest, actor: MemberActor, booking_id: int) -> Ht
         actor_id=actor.user_id,
         member_id=actor.member_id,
         action=AuditAction.EXPORT,
-        object_type="learning.certificate",
+        object_type=AuditObjectType.CERTIFICATE,
         object_id=booking.pk,
     )
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.calendar import current_quarter
 from members.actor import Actor, MemberActor
@@ -238,7 +238,7 @@ def document_download(request: HttpRequest, actor: MemberActor, document_id: int
         actor_id=actor.user_id,
         member_id=actor.member_id,
         action=AuditAction.VIEW,
-        object_type="procurement.contractdocument",
+        object_type=AuditObjectType.CONTRACT_DOCUMENT,
         object_id=document.pk,
     )
     response = FileResponse(

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.calendar import due_at
 from kernel.errors import DomainError
@@ -118,7 +118,7 @@ def _audit(referral: Referral, actor_id: int | None, reason: str, action: str = 
         actor_id=actor_id,
         member_id=_audit_member_id(referral),
         action=action or AuditAction.CHANGE,
-        object_type="referral",
+        object_type=AuditObjectType.REFERRAL,
         object_id=referral.pk,
         reason=reason,
     )
@@ -674,7 +674,7 @@ def _flag_breach(referral: Referral, clock: str, now: datetime) -> None:
         actor_id=None,
         member_id=referral.member_id,
         action=AuditAction.CHANGE,
-        object_type="referral",
+        object_type=AuditObjectType.REFERRAL,
         object_id=referral.pk,
         reason=f"SLA missed: {clock}",
     )

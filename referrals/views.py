@@ -23,7 +23,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction, AuditEvent, AuditObjectType
 from audit.services import audit_record
 from kernel.tabular import CsvWriter
 from members.actor import Actor, MemberActor
@@ -116,7 +116,7 @@ def inbox(request: HttpRequest, actor: MemberActor) -> HttpResponse:
             actor_id=actor.user_id,
             member_id=actor.member_id,
             action=AuditAction.VIEW,
-            object_type="referral_inbox",
+            object_type=AuditObjectType.REFERRAL_INBOX,
             object_id=tab,
             reason="inbox: residents' names listed"
             + (" (search by name)" if filterset.name_searched else ""),
@@ -438,7 +438,7 @@ def _audit_queryset(actor: Actor, form: AuditSearchForm) -> Any:
     if data["action"]:
         events = events.filter(action=data["action"])
     if data["object_type"]:
-        events = events.filter(object_type=data["object_type"].strip())
+        events = events.filter(object_type=data["object_type"])
     if data["object_id"]:
         events = events.filter(object_id=data["object_id"].strip())
     if data["actor"]:
@@ -487,7 +487,7 @@ def audit_export(request: HttpRequest, actor: MemberActor) -> HttpResponse:
         actor_id=actor.user_id,
         member_id=actor.member_id,
         action=AuditAction.EXPORT,
-        object_type="audit_log",
+        object_type=AuditObjectType.AUDIT_LOG,
         reason=f"DPO exported {count} audit events",
     )
     response = HttpResponse(writer.getvalue(), content_type="text/csv; charset=utf-8")
