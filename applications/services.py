@@ -41,6 +41,7 @@ from referrals.models import (
     Resident,
 )
 from referrals.services import referral_withdraw_for_application
+from referrals.task_names import TASK_ROUTE
 from services.models import Service, ServiceStatus
 
 logger = logging.getLogger(__name__)
@@ -233,7 +234,7 @@ def _create(*, data: ApplicationInput, owner_id: int, shared: list[int]) -> Appl
         updated_at=now,
     )
     outbox_enqueue(
-        task_name="referrals.route",
+        task_name=TASK_ROUTE,
         kwargs={"referral_id": referral.pk},
         member_id=owner_id,
         dedupe_key=f"route:{referral.pk}",

@@ -29,6 +29,7 @@ from learning.models import (
     Course,
     CourseSession,
 )
+from learning.task_names import TASK_PROMOTE_WAITING_LIST
 from members.actor import Actor
 from members.models import Membership
 from members.permissions import Perm
@@ -81,7 +82,7 @@ def _next_queue_number(session: CourseSession) -> int:
 def _enqueue_promotion(session: CourseSession) -> None:
     """Serve the waiting list in the provider's scope, after this change commits."""
     outbox_enqueue(
-        task_name="learning.promote_waiting_list",
+        task_name=TASK_PROMOTE_WAITING_LIST,
         kwargs={"session_id": session.pk},
         member_id=session.course.provider_id,
     )

@@ -51,6 +51,7 @@ from referrals.models import (
     RoutingDecision,
     referral_may_be_withdrawn,
 )
+from referrals.task_names import TASK_ROUTE
 from services.models import Offer, Service
 
 logger = logging.getLogger(__name__)
@@ -413,7 +414,7 @@ def referral_decline(*, referral_id: int, actor: Actor, reason: str, note: str =
     referral.save()
     _audit(referral, actor.user_id, f"declined: {reason}")
     outbox_enqueue(
-        task_name="referrals.route",
+        task_name=TASK_ROUTE,
         kwargs={"referral_id": referral.pk},
         member_id=referral.member_id,
         dedupe_key=f"route:{referral.pk}:decline:{referral.decline_count}",

@@ -39,6 +39,7 @@ from reports.services import (
     social_value_table_import,
     target_save,
 )
+from reports.task_names import TASK_CORRECT_PUBLISHED, TASK_GENERATE_ON_DEMAND
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -129,7 +130,7 @@ def generate_draft(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         start, end = form.cleaned_data["period"]
         outbox_enqueue(
-            task_name="reports.generate_on_demand",
+            task_name=TASK_GENERATE_ON_DEMAND,
             kwargs={
                 "start": start.isoformat(),
                 "end": end.isoformat(),
@@ -181,7 +182,7 @@ def report_correct(request: HttpRequest, actor: Actor, report_id: int) -> HttpRe
     form = ReportCorrectionForm(request.POST or None)
     if request.method == "POST" and not refusal and form.is_valid():
         outbox_enqueue(
-            task_name="reports.correct_published",
+            task_name=TASK_CORRECT_PUBLISHED,
             kwargs={
                 "report_id": report.pk,
                 "note": form.cleaned_data["note"],

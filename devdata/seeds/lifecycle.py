@@ -30,6 +30,7 @@ from applications.models import EqualityMonitoring
 from audit.models import AuditAction, AuditEvent, AuditObjectType
 from kernel.calendar import LONDON, due_at
 from members.models import Member
+from notifications.task_names import TASK_SEND_EMAIL, TASK_SEND_EMAIL_CONSORTIUM
 from outbox.models import OutboxMessage
 from referrals import routing
 from referrals.models import (
@@ -44,6 +45,7 @@ from referrals.models import (
     Resident,
     RoutingDecision,
 )
+from referrals.task_names import TASK_ROUTE
 from services.models import Offer, Service
 
 S = ReferralStatus
@@ -133,7 +135,7 @@ class Lifecycle:
         )
         self._outbox(
             at,
-            "referrals.route",
+            TASK_ROUTE,
             lambda: {"referral_id": referral.pk},
             referral.member_id,
             lambda: f"route:{referral.pk}",
@@ -356,7 +358,7 @@ class Lifecycle:
         count = referral.decline_count
         self._outbox(
             at,
-            "referrals.route",
+            TASK_ROUTE,
             lambda: {"referral_id": referral.pk},
             referral.member_id,
             lambda: f"route:{referral.pk}:decline:{count}",
@@ -678,7 +680,7 @@ class Lifecycle:
         ids: Callable[[], dict[str, Any]],
         dedupe: Callable[[], str],
     ) -> None:
-        task = "notifications.send_email" if member_id else "notifications.send_email_consortium"
+        task = TASK_SEND_EMAIL if member_id else TASK_SEND_EMAIL_CONSORTIUM
         self._outbox(at, task, lambda: {"kind": kind, "ids": ids()}, member_id, dedupe)
 
     def _outbox(
