@@ -3,12 +3,15 @@
 Walks the URL configuration and fails for an HTML page whose view is not wrapped by
 `members.pages.staff_page`, and for an API route whose view is not an `api.base.ScopedViewSet`,
 unless the page is listed below as one that is not a staff page, with the reason. A new page is
-refused until it says who may open it.
+refused until it says who may open it. And no code reads `request.actor` itself: the guard hands
+the view its actor, and anything else asks `members.actor.actor_of(request)`, which is typed.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -66,6 +69,7 @@ NOT_STAFF_PAGES: dict[str, str] = {
 # Django admin refuses anyone who is not an admin (consortium/admin_site.py).
 OWN_GUARD_MODULE_PREFIXES = ("allauth.",)
 OWN_GUARD_NAMESPACES = ("admin",)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def iter_patterns(
@@ -122,3 +126,20 @@ def test_the_meta_test_sees_guarded_pages_and_viewsets() -> None:
     assert _guarded(patterns["api:token_list"])
     assert _guarded(patterns["api:referral-list"])
     assert not _guarded(patterns["home"])
+
+
+def test_nothing_reads_request_actor_but_actor_of() -> None:
+    found = []
+    for path in sorted(ROOT.glob("*/**/*.py")):
+        parts = set(path.relative_to(ROOT).parts)
+        if parts & {".venv", "migrations", "tests", "var"}:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "actor"
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "request"
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == [], f"take the actor from staff_page, or call actor_of(request): {found}"
