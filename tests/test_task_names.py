@@ -48,9 +48,7 @@ def test_every_task_is_declared_in_its_apps_task_names() -> None:
     missing = sorted(name for name in registered_task_names() if name not in declared)
     assert missing == [], f"declare these in <app>/task_names.py as TASK_...: {missing}"
     misplaced = sorted(
-        name
-        for name, module in declared.items()
-        if module != f"{name.split('.', 1)[0]}.task_names"
+        name for name, module in declared.items() if module != f"{name.split('.', 1)[0]}.task_names"
     )
     assert misplaced == [], f"a task's name belongs in its own app's task_names.py: {misplaced}"
     unused = sorted(set(declared) - registered_task_names())
