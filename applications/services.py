@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from applications.models import EqualityMonitoring, StatusCheckCode
 from applications.selectors import data_sharing_text_build
 from applications.validation import contact_problems, postcode_district
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.errors import DomainError
 from members.actor import Actor
@@ -43,6 +43,7 @@ from referrals.models import (
     Resident,
 )
 from referrals.services import referral_withdraw_for_application
+from referrals.task_names import TASK_ROUTE
 from services.models import Service, ServiceStatus
 from services.selectors import (
     service_candidate_members,
@@ -405,7 +406,7 @@ def _create(*, data: ApplicationInput, checked: CheckedApplication) -> Applicati
         updated_at=now,
     )
     outbox_enqueue(
-        task_name="referrals.route",
+        task_name=TASK_ROUTE,
         kwargs={"referral_id": referral.pk},
         member_id=owner_id,
         dedupe_key=f"route:{referral.pk}",
@@ -420,7 +421,7 @@ def _create(*, data: ApplicationInput, checked: CheckedApplication) -> Applicati
         actor_id=data.assisted.user_id if data.assisted else data.user_id,
         member_id=owner_id,
         action=AuditAction.CREATE,
-        object_type="application",
+        object_type=AuditObjectType.APPLICATION,
         object_id=application.pk,
         reason=(
             f"application made with the resident ({data.assisted.channel})"
@@ -506,7 +507,7 @@ def resident_contact_adopt(
         actor_id=actor_id,
         member_id=application.member_id,
         action=AuditAction.CHANGE,
-        object_type="resident",
+        object_type=AuditObjectType.RESIDENT,
         object_id=resident.pk,
         reason=reason,
     )
@@ -544,7 +545,7 @@ def application_withdraw(*, application: Application, user_id: int | None = None
             actor_id=user_id,
             member_id=application.member_id,
             action=AuditAction.CHANGE,
-            object_type="application",
+            object_type=AuditObjectType.APPLICATION,
             object_id=application.pk,
             reason="withdrawn by the resident",
         )

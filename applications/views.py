@@ -39,9 +39,10 @@ from applications.services import (
     status_code_verify,
 )
 from applications.validation import postcode_district
+from members.actor import MemberActor, actor_of
 from members.models import Member
+from members.pages import staff_page
 from members.permissions import Perm
-from members.views import require_perm
 from referrals.models import ContactMethod, ReferralStatus, referral_may_be_withdrawn
 from services.models import Service
 from services.selectors import (
@@ -378,10 +379,9 @@ def _assistance(request: HttpRequest, service: Service) -> dict[str, Any] | None
     assisted = request.session.get(ASSISTED_KEY)
     if not assisted or assisted.get("service") != service.slug:
         return None
-    actor = getattr(request, "actor", None)
+    actor = actor_of(request)
     if (
-        actor is None
-        or actor.user_id != assisted.get("by")
+        actor.user_id != assisted.get("by")
         or actor.member_id != assisted.get("member")
         or not actor.can(Perm.WORK_REFERRALS)
     ):
@@ -539,17 +539,16 @@ def letter(request: HttpRequest) -> HttpResponse:
 # --- A caseworker applies with a resident ------------------------------------------------------
 
 
-@require_perm(Perm.WORK_REFERRALS)
+@staff_page(Perm.WORK_REFERRALS, member=True)
 @never_cache
 @require_http_methods(["GET", "POST"])
-def assisted_start(request: HttpRequest) -> HttpResponse:
+def assisted_start(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     """The same journey as the resident's own, made by a caseworker with the resident (on the
     phone, at a visit, by video call): it records who assisted, how and in which language."""
     services = list(service_list_open().order_by("name"))
     form = journey_forms.AssistedStartForm(request.POST or None, services=services)
     if request.method == "POST" and form.is_valid():
         service = next(s for s in services if s.slug == form.cleaned_data["service"])
-        actor = request.actor  # type: ignore[attr-defined]
         journey = Journey(request.session, service)
         journey.forget_all()  # a new resident: nothing of an earlier application carries over
         request.session[ASSISTED_KEY] = {

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from notifications.registry import builder_for
+from notifications.task_names import TASK_SEND_EMAIL, TASK_SEND_EMAIL_CONSORTIUM
 from outbox.models import OutboxMessage
 from outbox.services import outbox_enqueue
 
@@ -29,9 +30,7 @@ def email_enqueue(
     member's scope; without it, inside an audited consortium scope."""
     builder_for(kind)  # fail now, in the request, if the kind does not exist
     return outbox_enqueue(
-        task_name="notifications.send_email"
-        if member_id
-        else "notifications.send_email_consortium",
+        task_name=TASK_SEND_EMAIL if member_id else TASK_SEND_EMAIL_CONSORTIUM,
         kwargs={"kind": kind, "ids": ids},
         member_id=member_id,
         dedupe_key=dedupe_key,

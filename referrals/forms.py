@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from referrals.models import DeclineReason, OutcomeType, Referral, ReferralStatus
 from referrals.selectors import overdue_q, sees_in_full_q
 from services.models import Service
@@ -269,7 +269,9 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("Any")), *AuditAction.choices]
     )
-    object_type = forms.CharField(label=_("Record type"), required=False, max_length=60)
+    object_type = forms.ChoiceField(
+        label=_("Record type"), required=False, choices=[("", _("Any")), *AuditObjectType.choices]
+    )
     object_id = forms.CharField(label=_("Record id"), required=False, max_length=64)
     actor = forms.EmailField(label=_("Staff email"), required=False)
 

@@ -36,7 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from members.access import not_found
 from members.actor import Actor
@@ -172,7 +172,7 @@ def referral_contact_for(access: ReferralAccess, actor: Actor) -> ReferralContac
             actor_id=actor.user_id,
             member_id=actor.member_id,
             action=AuditAction.VIEW,
-            object_type="referral_contact",
+            object_type=AuditObjectType.REFERRAL_CONTACT,
             object_id=access.referral.pk,
             reason="referral page: resident's contact details shown to the provider",
         )
