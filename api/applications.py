@@ -60,9 +60,23 @@ class ApplicationCreateSerializer(serializers.Serializer):
         help_text="The service's own questions, by key (see /api/v1/services/).",
     )
     full_name = serializers.CharField(max_length=1000)
-    email = serializers.CharField(max_length=254)
+    email = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=254,
+        default="",
+        help_text="Optional where a phone number (contact by phone or text) or a postal address "
+        "(contact by letter) is given.",
+    )
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
     postcode = serializers.CharField(max_length=20)
+    address = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        default="",
+        help_text="A postal address: needed when contact_method is post.",
+    )
     contact_method = serializers.ChoiceField(choices=ContactMethod.choices)
     preferred_language = serializers.ChoiceField(choices=LANGUAGE_CODES)
     accessibility_needs = serializers.CharField(
@@ -203,7 +217,14 @@ class ApplicationViewSet(mixins.CreateModelMixin, ScopedViewSet):
             journey_forms.ContactForm(
                 {
                     k: data.get(k, "")
-                    for k in ("full_name", "email", "phone", "postcode", "contact_method")
+                    for k in (
+                        "full_name",
+                        "email",
+                        "phone",
+                        "postcode",
+                        "address",
+                        "contact_method",
+                    )
                 }
             ),
             problems,
@@ -235,9 +256,10 @@ class ApplicationViewSet(mixins.CreateModelMixin, ScopedViewSet):
                     service=service,
                     landlord_id=data["landlord"],
                     full_name=contact["full_name"],
-                    email=contact["email"],
+                    email=contact.get("email", ""),
                     phone=contact.get("phone", ""),
                     postcode=contact["postcode"],
+                    address=contact.get("address", ""),
                     contact_method=contact["contact_method"],
                     preferred_language=prefs["preferred_language"],
                     accessibility_needs=prefs.get("accessibility_needs", ""),

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from api.models import ApiToken
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.errors import DomainError
 from members.actor import Actor
@@ -89,7 +89,7 @@ def api_token_issue(
         actor_id=(issued_by or owner.user).pk,
         member_id=owner.member_id,
         action=AuditAction.CREATE,
-        object_type="api_token",
+        object_type=AuditObjectType.API_TOKEN,
         object_id=token.pk,
         reason=f"API token {prefix} issued for {days} days",
     )
@@ -110,7 +110,7 @@ def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
             actor_id=actor.user_id,
             member_id=actor.member_id,
             action=AuditAction.CHANGE,
-            object_type="api_token",
+            object_type=AuditObjectType.API_TOKEN,
             object_id=token.pk,
             reason=f"API token {token.prefix} revoked",
         )

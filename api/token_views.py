@@ -16,8 +16,6 @@ from typing import Any
 from allauth.account import app_settings as account_settings
 from allauth.account.authentication import get_authentication_records
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,9 +29,8 @@ from api.forms import ConfirmForm, TokenCreateForm
 from api.selectors import access_api_token_by_id, api_tokens_for_user
 from api.services import TokenError, api_token_issue, api_token_revoke
 from members.actor import Actor
+from members.pages import staff_page
 from members.permissions import Perm
-
-View = Callable[..., HttpResponse]
 
 
 def _mfa_records(request: HttpRequest) -> list[dict[str, Any]]:
@@ -54,16 +51,12 @@ def _ask_for_mfa(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("mfa_reauthenticate") + "?" + urlencode({"next": request.path}))
 
 
-def token_page(view: View) -> View:
-    """Signed in, allowed API use by their roles, and past MFA in this session."""
+def token_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A staff page (allowed API use by their roles) past MFA in this session."""
 
-    @login_required
     @never_cache
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        actor: Actor = request.actor  # type: ignore[attr-defined]
-        if not actor.can(Perm.USE_API_TOKENS):
-            raise PermissionDenied
+    def past_mfa(request: HttpRequest, actor: Actor, *args: Any, **kwargs: Any) -> HttpResponse:
         if not user_has_second_factor(request.user):  # type: ignore[arg-type]
             return redirect("mfa_activate_totp")
         if not session_passed_mfa(request):
@@ -71,7 +64,7 @@ def token_page(view: View) -> View:
             return _ask_for_mfa(request)
         return view(request, actor, *args, **kwargs)
 
-    return wrapped
+    return staff_page(Perm.USE_API_TOKENS, member=False)(past_mfa)
 
 
 @require_http_methods(["GET"])

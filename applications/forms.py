@@ -12,13 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import ETHNICITY_GROUPS, Disability, Ethnicity, Sex
 from applications.validation import (
+    clean_text,
+    contact_problems,
     normalise_uk_phone,
     normalise_uk_postcode,
     validate_free_text,
     validate_full_name,
 )
 from members.models import Member
-from referrals.models import ContactMethod
+from referrals.models import AssistedChannel, ContactMethod
 from services.models import QuestionKind, Service
 from services.selectors import EMPLOYMENT_STATUSES
 
@@ -168,8 +170,9 @@ class ContactForm(JourneyForm):
         },
     )
     email = forms.EmailField(
-        label=_("Email address"),
+        label=_("Email address (optional if you give a phone number or postal address)"),
         help_text=_("We send your reference and a code to check your application here."),
+        required=False,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={
@@ -198,6 +201,14 @@ class ContactForm(JourneyForm):
             "max_length": _("Enter a full UK postcode, like E1 6AN"),
         },
     )
+    address = forms.CharField(
+        label=_("Postal address (optional)"),
+        help_text=_("We need it if you want us to write to you."),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+        error_messages={"max_length": _("Postal address must be 500 characters or fewer")},
+    )
     contact_method = forms.ChoiceField(
         label=_("How should we contact you?"),
         choices=ContactMethod.choices,
@@ -220,11 +231,20 @@ class ContactForm(JourneyForm):
     def clean_postcode(self) -> str:
         return normalise_uk_postcode(self.cleaned_data["postcode"])
 
+    def clean_address(self) -> str:
+        return clean_text(self.cleaned_data.get("address", ""), multiline=True)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        wants_phone = data.get("contact_method") in (ContactMethod.PHONE, ContactMethod.TEXT)
-        if wants_phone and not data.get("phone") and "phone" not in self.errors:
-            self.add_error("phone", _("Enter a phone number, or choose to be contacted by email"))
+        problems = contact_problems(
+            method=data.get("contact_method", ""),
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+            address=data.get("address", ""),
+        )
+        for name, message in problems.items():
+            if name not in self.errors:
+                self.add_error(name, message)
         return data
 
 
@@ -314,9 +334,17 @@ class SharingForm(JourneyForm):
         },
     )
 
-    def __init__(self, *args: Any, candidates: list[Member], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, candidates: list[Member], assisted: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._choice_field("members").choices = [(str(m.pk), m.name) for m in candidates]
+        if assisted:
+            self.fields["members"].label = _("Who may receive the resident's application?")
+            self.fields["consent"].label = _(
+                "The resident agrees to share their application with the housing associations "
+                "selected"
+            )
 
     def session_data(self) -> dict[str, Any]:
         return {"members": [int(x) for x in self.cleaned_data["members"]], "consent": True}
@@ -338,9 +366,62 @@ class SubmitForm(forms.Form):
             )
         return key
 
+    def __init__(self, *args: Any, assisted: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if assisted:
+            self.fields["notice_read"] = forms.BooleanField(
+                label=_("I have read this notice to the resident and they agreed to it"),
+                error_messages={
+                    "required": _(
+                        "Read the notice to the resident and tick the box to say they agreed"
+                    )
+                },
+            )
+
     @property
     def is_spam(self) -> bool:
         return bool(self.cleaned_data.get("website"))
+
+
+class AssistedStartForm(forms.Form):
+    """A caseworker starts an application with a resident: which service, and how."""
+
+    service = forms.ChoiceField(
+        label=_("Which service is the resident applying for?"),
+        error_messages={
+            "required": _("Select a service"),
+            "invalid_choice": _("Select a service from the list"),
+        },
+    )
+    channel = forms.ChoiceField(
+        label=_("How are you talking with the resident?"),
+        choices=AssistedChannel.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Select how you are talking with the resident"),
+            "invalid_choice": _("Select how you are talking with the resident"),
+        },
+    )
+    language = forms.ChoiceField(
+        label=_("Which language are you speaking with the resident?"),
+        help_text=_("The data-sharing notice is shown in it for you to read to the resident."),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Select a language"),
+            "invalid_choice": _("Select a language from the list"),
+        },
+    )
+    interpreter_used = forms.BooleanField(label=_("An interpreter is helping"), required=False)
+
+    def __init__(self, *args: Any, services: list[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "service").choices = [("", _("Choose a service"))] + [
+            (s.slug, s.name) for s in services
+        ]
+        choice_field(self, "language").choices = [
+            (code, settings.LANGUAGE_NATIVE_NAMES.get(code, name))
+            for code, name in settings.LANGUAGES
+        ]
 
 
 class StatusStartForm(forms.Form):

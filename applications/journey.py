@@ -103,14 +103,15 @@ class Journey:
             self._save()
         return str(self.state["key"])
 
-    def finish(self, *, key: str, reference: str) -> None:
+    def finish(self, *, key: str, reference: str, **shown: str | bool) -> None:
         """Forget the answers; remember the reference for this key (a repeat of the same POST
         shows the same confirmation)."""
         store = self.session.get(SESSION_KEY) or {}
         store.pop(self.service.slug, None)
         self.session[SESSION_KEY] = store
         done = self.session.get(DONE_KEY) or {}
-        done[key] = {"reference": reference, "service": self.service.slug}
+        # `shown`: what the confirmation page needs to say how the reference reaches them.
+        done[key] = {"reference": reference, "service": self.service.slug, **shown}
         # Keep the last few only: the session is not an archive.
         self.session[DONE_KEY] = dict(list(done.items())[-5:])
         self.session["apply_last"] = key

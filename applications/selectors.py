@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from dataclasses import dataclass
 
@@ -25,7 +26,8 @@ def data_sharing_text_build(
     """The exact notice shown on "Check your answers" and stored with the application, in the
     resident's language. It names every member that may receive the application."""
     with translation.override(language):
-        service_name = service_localise([service], language)[0].display_name  # type: ignore[attr-defined]
+        # A copy: the caller's service keeps the page's language (service_localise sets names).
+        service_name = service_localise([copy.copy(service)], language)[0].display_name  # type: ignore[attr-defined]
         return _notice(service_name=service_name, landlord=landlord, providers=providers)
 
 

@@ -23,8 +23,8 @@ from django.utils import timezone, translation
 
 from applications.models import EqualityMonitoring, StatusCheckCode
 from applications.selectors import data_sharing_text_build
-from applications.validation import postcode_district
-from audit.models import AuditAction
+from applications.validation import contact_problems, postcode_district
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.errors import DomainError
 from members.actor import Actor
@@ -42,6 +42,7 @@ from referrals.models import (
     Resident,
 )
 from referrals.services import referral_withdraw_for_application
+from referrals.task_names import TASK_ROUTE
 from services.models import Service, ServiceStatus
 from services.selectors import (
     service_candidate_members,
@@ -93,6 +94,20 @@ class SharingRefused(ApplicationError):
 
 
 @dataclass(frozen=True)
+class Assistance:
+    """A caseworker making the application with the resident (phone, visit, video call)."""
+
+    user_id: int
+    member_id: int
+    channel: str
+    # The language spoken with the resident: the notice is read, and stored, in it.
+    language: str
+    interpreter_used: bool
+    # The caseworker read the data-sharing notice to the resident, who agreed.
+    notice_read: bool
+
+
+@dataclass(frozen=True)
 class ApplicationInput:
     """What the resident answered, whichever way they applied (the web journey, the API).
     application_check holds it against the service's rules; nothing here is trusted yet."""
@@ -121,7 +136,10 @@ class ApplicationInput:
     # are sent in preferred_language).
     language: str = "en"
     equality: dict[str, str] | None = None
+    # The resident's own account, when they applied signed in (never a caseworker's).
     user_id: int | None = None
+    address: str = ""
+    assisted: Assistance | None = None
     # A fingerprint of the API request body (blank for the web journey, whose key is one per
     # form rendering): the same key with another body is refused (IdempotencyKeyReused).
     request_fingerprint: str = ""
@@ -163,6 +181,11 @@ def application_check(*, data: ApplicationInput) -> CheckedApplication:
         raise ApplicationError(
             translation.gettext("This service is not taking applications at the moment.")
         )
+    missing = contact_problems(
+        method=data.contact_method, email=data.email, phone=data.phone, address=data.address
+    )
+    if missing:
+        raise ApplicationError(" ".join(missing.values()))
     landlord = None
     if data.landlord_id is not None:
         landlord = Member.objects.filter(pk=data.landlord_id).first()
@@ -235,7 +258,7 @@ def application_check(*, data: ApplicationInput) -> CheckedApplication:
             service=service,
             landlord=landlord,
             providers=[m for m in candidates if m.pk in chosen],
-            language=data.language,
+            language=data.assisted.language if data.assisted else data.language,
         ),
         answers=answers,
     )
@@ -245,6 +268,14 @@ def application_submit(*, data: ApplicationInput) -> Application:
     """Store the application, its referral and their side effects, once per idempotency key,
     after application_check."""
     checked = application_check(data=data)
+    if data.assisted is not None and not data.assisted.notice_read:
+        # The notice is shown to the caseworker by application_check; sending needs it read.
+        raise SharingRefused(
+            translation.gettext(
+                "Read the notice to the resident and tick the box to say they agreed"
+            ),
+            answer="notice_read",
+        )
     owner_id = checked.owner_id
     if data.request_fingerprint:
         # An API key is the caller's across members: the same key sent with another landlord
@@ -294,8 +325,13 @@ def _create(*, data: ApplicationInput, checked: CheckedApplication) -> Applicati
     now = timezone.now()
     email = data.email.strip().lower()
     # Emails are stored lower-cased (the form normalises them): an exact match on the owner's
-    # (member, email) index, not a case-insensitive scan of every resident it may see.
-    resident = Resident.objects.filter(member_id=owner_id, email=email).order_by("pk").first()
+    # (member, email) index, not a case-insensitive scan of every resident it may see. Without
+    # an email there is nothing to recognise a returning resident by: a new record.
+    resident = (
+        Resident.objects.filter(member_id=owner_id, email=email).order_by("pk").first()
+        if email
+        else None
+    )
     details = _contact_details(data)
     adopted_at = None
     if resident is None:
@@ -303,6 +339,7 @@ def _create(*, data: ApplicationInput, checked: CheckedApplication) -> Applicati
         adopted_at = now  # the new record holds exactly what was submitted
     signed_in_as_address = (
         data.user_id is not None
+        and bool(email)
         and resident.user_id in (None, data.user_id)
         and _user_has_email(data.user_id, email)
     )
@@ -334,11 +371,13 @@ def _create(*, data: ApplicationInput, checked: CheckedApplication) -> Applicati
         contact_postcode_district=details["postcode_district"],
         contact_preferred_language=details["preferred_language"],
         contact_method=details["contact_method"],
+        contact_address=details["address"],
         contact_adopted_at=adopted_at,
         lawful_basis=LawfulBasis.CONSENT,
         data_sharing_text=checked.notice,
         shared_with_member_ids=checked.shared_with_member_ids,
         consent_given_at=now,
+        **_assistance_fields(data.assisted, now),
     )
     if data.equality and any(data.equality.values()):
         EqualityMonitoring.objects.create(
@@ -361,11 +400,12 @@ def _create(*, data: ApplicationInput, checked: CheckedApplication) -> Applicati
             language=data.preferred_language,
             contact_method=data.contact_method,
         ),
+        assisted=data.assisted is not None,
         submitted_at=now,
         updated_at=now,
     )
     outbox_enqueue(
-        task_name="referrals.route",
+        task_name=TASK_ROUTE,
         kwargs={"referral_id": referral.pk},
         member_id=owner_id,
         dedupe_key=f"route:{referral.pk}",
@@ -378,15 +418,32 @@ def _create(*, data: ApplicationInput, checked: CheckedApplication) -> Applicati
         dedupe_key=f"application_received:{application.pk}",
     )
     audit_record(
-        actor_id=data.user_id,
+        actor_id=data.assisted.user_id if data.assisted else data.user_id,
         member_id=owner_id,
         action=AuditAction.CREATE,
-        object_type="application",
+        object_type=AuditObjectType.APPLICATION,
         object_id=application.pk,
-        reason="resident application",
+        reason=(
+            f"application made with the resident ({data.assisted.channel})"
+            if data.assisted
+            else "resident application"
+        ),
     )
     logger.info("application %s submitted (member %s)", application.reference, owner_id)
     return application
+
+
+def _assistance_fields(assisted: Assistance | None, now: Any) -> dict[str, Any]:
+    if assisted is None:
+        return {}
+    return {
+        "assisted_by_id": assisted.user_id,
+        "assisted_by_member_id": assisted.member_id,
+        "assisted_channel": assisted.channel,
+        "assisted_language": assisted.language,
+        "interpreter_used": assisted.interpreter_used,
+        "notice_read_at": now,
+    }
 
 
 def _contact_details(data: ApplicationInput) -> dict[str, str]:
@@ -394,6 +451,7 @@ def _contact_details(data: ApplicationInput) -> dict[str, str]:
         "full_name": data.full_name,
         "phone": data.phone,
         "postcode": data.postcode,
+        "address": data.address,
         "postcode_district": data.postcode_district,
         "preferred_language": data.preferred_language,
         "contact_method": data.contact_method,
@@ -410,6 +468,7 @@ APPLICATION_CONTACT_FIELDS = {
     "full_name": "contact_full_name",
     "phone": "contact_phone",
     "postcode": "contact_postcode",
+    "address": "contact_address",
     "postcode_district": "contact_postcode_district",
     "preferred_language": "contact_preferred_language",
     "contact_method": "contact_method",
@@ -448,7 +507,7 @@ def resident_contact_adopt(
         actor_id=actor_id,
         member_id=application.member_id,
         action=AuditAction.CHANGE,
-        object_type="resident",
+        object_type=AuditObjectType.RESIDENT,
         object_id=resident.pk,
         reason=reason,
     )
@@ -486,7 +545,7 @@ def application_withdraw(*, application: Application, user_id: int | None = None
             actor_id=user_id,
             member_id=application.member_id,
             action=AuditAction.CHANGE,
-            object_type="application",
+            object_type=AuditObjectType.APPLICATION,
             object_id=application.pk,
             reason="withdrawn by the resident",
         )

@@ -121,3 +121,20 @@ def validate_free_text(value: str, *, max_length: int, required: bool, message: 
             code="max_length",
         )
     return text
+
+
+def contact_problems(*, method: str, email: str, phone: str, address: str) -> dict[str, str]:
+    """What is missing for the chosen way of contacting the resident, by field. Email is
+    optional wherever a phone number or a postal address will do."""
+    needs = {
+        "email": ("email", _("Enter an email address, or choose another way to contact you")),
+        "phone": ("phone", _("Enter a phone number, or choose to be contacted by email")),
+        "text": ("phone", _("Enter a phone number, or choose to be contacted by email")),
+        "post": ("address", _("Enter a postal address, or choose another way to contact you")),
+    }
+    given = {"email": email, "phone": phone, "address": address}
+    if method in needs:
+        name, message = needs[method]
+        if not given[name].strip():
+            return {name: str(message)}
+    return {}

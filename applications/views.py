@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -29,6 +30,7 @@ from applications.services import (
     ApplicationError,
     ApplicationInput,
     ApplicationNotEligible,
+    Assistance,
     SharingRefused,
     application_check,
     application_submit,
@@ -37,7 +39,10 @@ from applications.services import (
     status_code_verify,
 )
 from applications.validation import postcode_district
+from members.actor import MemberActor, actor_of
 from members.models import Member
+from members.pages import staff_page
+from members.permissions import Perm
 from referrals.models import ContactMethod, ReferralStatus, referral_may_be_withdrawn
 from services.models import Service
 from services.selectors import (
@@ -46,11 +51,13 @@ from services.selectors import (
     service_eligibility_asks,
     service_eligibility_check,
     service_get_open,
+    service_list_open,
     service_localise,
 )
 
 logger = logging.getLogger(__name__)
 
+ASSISTED_KEY = "apply_assisted"
 STATUS_GRANT_KEY = "status_grant"
 STATUS_REFERENCE_KEY = "status_reference"
 STATUS_GRANT_MINUTES = 30
@@ -116,6 +123,7 @@ def _build_form(request: HttpRequest, journey: Journey, step: str) -> forms.Form
     data = request.POST if request.method == "POST" else None
     initial = journey.data(step) or {}
     service = journey.service
+    assisted = _assistance(request, service)
     if step == "landlord":
         allow_none = not service_eligibility_asks(service)["tenant_of_member"]
         return journey_forms.LandlordForm(
@@ -140,8 +148,9 @@ def _build_form(request: HttpRequest, journey: Journey, step: str) -> forms.Form
             data, initial=initial or {"contact_method": ContactMethod.EMAIL}
         )
     if step == "preferences":
+        spoken = assisted["language"] if assisted else translation.get_language()
         return journey_forms.PreferencesForm(
-            data, initial=initial or {"preferred_language": translation.get_language() or "en"}
+            data, initial=initial or {"preferred_language": spoken or "en"}
         )
     if step == "equality":
         return journey_forms.EqualityForm(data, initial=initial)
@@ -150,7 +159,9 @@ def _build_form(request: HttpRequest, journey: Journey, step: str) -> forms.Form
         initial = initial or {"members": [str(m.pk) for m in candidates]}
         if initial.get("members"):
             initial = {**initial, "members": [str(x) for x in initial["members"]]}
-        return journey_forms.SharingForm(data, initial=initial, candidates=candidates)
+        return journey_forms.SharingForm(
+            data, initial=initial, candidates=candidates, assisted=assisted is not None
+        )
     raise Http404("No such step.")
 
 
@@ -211,6 +222,7 @@ def step(request: HttpRequest, service_slug: str, step: str) -> HttpResponse:
         "step_number": steps.index(step) + 1,
         "step_count": len(steps) + 1,
         "changing": changing,
+        "assisted": _assistance(request, service),
     }
     if step == "sharing":
         context["landlord"] = _landlord(journey)
@@ -292,16 +304,17 @@ def _summary_rows(journey: Journey) -> list[dict[str, Any]]:
             add("questions", field.label, value if value not in (None, "") else _("Not answered"))
     contact = journey.data("contact") or {}
     add("contact", _("Full name"), contact.get("full_name"))
-    add("contact", _("Email address"), contact.get("email"))
+    add("contact", _("Email address"), contact.get("email") or _("Not given"))
     add("contact", _("Phone number"), contact.get("phone") or _("Not given"))
     add("contact", _("Postcode"), contact.get("postcode"))
+    if contact.get("address"):
+        add("contact", _("Postal address"), contact["address"])
     add(
         "contact",
         _("How we contact you"),
         ContactMethod(contact.get("contact_method", "email")).label,
     )
     prefs = journey.data("preferences") or {}
-    from django.conf import settings
 
     add(
         "preferences",
@@ -315,20 +328,26 @@ def _summary_rows(journey: Journey) -> list[dict[str, Any]]:
     return rows
 
 
-def _application_input(request: HttpRequest, journey: Journey, key: str) -> ApplicationInput:
+def _application_input(
+    request: HttpRequest, journey: Journey, key: str, *, notice_read: bool = False
+) -> ApplicationInput:
     """The journey's answers as the application service takes them. KeyError or ValueError
     when a step's stored answers are incomplete (a session from an older version of a step)."""
     contact = journey.data("contact") or {}
     prefs = journey.data("preferences") or {}
     landlord = journey.get("landlord", "landlord")
-    user = request.user if request.user.is_authenticated else None
+    assisted = _assistance(request, journey.service)
+    # A caseworker applying with a resident is not the resident: the application is not linked
+    # to the caseworker's account.
+    user = request.user if request.user.is_authenticated and not assisted else None
     return ApplicationInput(
         service=journey.service,
         landlord_id=None if landlord == journey_forms.NONE_OF_THESE else int(landlord),
         full_name=contact["full_name"],
-        email=contact["email"],
+        email=contact.get("email", ""),
         phone=contact.get("phone", ""),
         postcode=contact["postcode"],
+        address=contact.get("address", ""),
         contact_method=contact["contact_method"],
         preferred_language=prefs.get("preferred_language", "en"),
         accessibility_needs=prefs.get("accessibility_needs", ""),
@@ -341,7 +360,33 @@ def _application_input(request: HttpRequest, journey: Journey, key: str) -> Appl
         consent=bool(journey.get("sharing", "consent")),
         equality=journey.data("equality") or None,
         user_id=user.pk if user else None,
+        assisted=Assistance(
+            user_id=assisted["by"],
+            member_id=assisted["member"],
+            channel=assisted["channel"],
+            language=assisted["language"],
+            interpreter_used=assisted["interpreter_used"],
+            notice_read=notice_read,
+        )
+        if assisted
+        else None,
     )
+
+
+def _assistance(request: HttpRequest, service: Service) -> dict[str, Any] | None:
+    """The caseworker's assisted application for this service, if this is one: started by
+    the signed-in user, who may still work referrals."""
+    assisted = request.session.get(ASSISTED_KEY)
+    if not assisted or assisted.get("service") != service.slug:
+        return None
+    actor = actor_of(request)
+    if (
+        actor.user_id != assisted.get("by")
+        or actor.member_id != assisted.get("member")
+        or not actor.can(Perm.WORK_REFERRALS)
+    ):
+        return None
+    return {**assisted, "language_name": settings.LANGUAGE_NATIVE_NAMES.get(assisted["language"])}
 
 
 @never_cache
@@ -349,15 +394,16 @@ def _application_input(request: HttpRequest, journey: Journey, key: str) -> Appl
 def check(request: HttpRequest, service_slug: str) -> HttpResponse:
     service = _service_or_404(service_slug)
     journey = Journey(request.session, service)
+    assisted = _assistance(request, service)
     if request.method == "POST":
-        submit_form = journey_forms.SubmitForm(request.POST)
+        submit_form = journey_forms.SubmitForm(request.POST, assisted=assisted is not None)
         key = request.POST.get("idempotency_key", "")
         done = done_for_key(request.session, key) if key else None
         if done is not None:
             # A double click, the back button or a retry: the application already exists.
             return redirect("applications:confirmation")
     else:
-        submit_form = journey_forms.SubmitForm()
+        submit_form = journey_forms.SubmitForm(assisted=assisted is not None)
     missing = journey.first_incomplete()
     if missing is not None:
         messages.info(request, _("Answer this question to continue your application."))
@@ -406,7 +452,12 @@ def check(request: HttpRequest, service_slug: str) -> HttpResponse:
                 )
             ]
         else:
-            response = _submit(request, journey, submit_form.cleaned_data["idempotency_key"])
+            response = _submit(
+                request,
+                journey,
+                submit_form.cleaned_data["idempotency_key"],
+                notice_read=bool(submit_form.cleaned_data.get("notice_read")),
+            )
             if response is not None:
                 return response
             errors = [
@@ -419,6 +470,8 @@ def check(request: HttpRequest, service_slug: str) -> HttpResponse:
         "service": service,
         "rows": _summary_rows(journey),
         "sharing_text": checked.notice,
+        "assisted": assisted,
+        "submit_form": submit_form,
         "idempotency_key": journey.idempotency_key(),
         "errors": errors,
         "back_url": _step_url(service, "sharing"),
@@ -426,13 +479,24 @@ def check(request: HttpRequest, service_slug: str) -> HttpResponse:
     return render(request, "applications/check.html", context, status=400 if errors else 200)
 
 
-def _submit(request: HttpRequest, journey: Journey, key: str) -> HttpResponse | None:
+def _submit(
+    request: HttpRequest, journey: Journey, key: str, *, notice_read: bool
+) -> HttpResponse | None:
+    data = _application_input(request, journey, key, notice_read=notice_read)
     try:
-        application = application_submit(data=_application_input(request, journey, key))
+        application = application_submit(data=data)
     except ApplicationError as error:
         messages.error(request, str(error))
         return None
-    journey.finish(key=key, reference=application.reference)
+    journey.finish(
+        key=key,
+        reference=application.reference,
+        contact_method=data.contact_method,
+        has_email=bool(data.email),
+        assisted=data.assisted is not None,
+    )
+    if data.assisted is not None:
+        request.session.pop(ASSISTED_KEY, None)
     return redirect("applications:confirmation")
 
 
@@ -449,7 +513,58 @@ def confirmation(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "applications/confirmation.html",
-        {"reference": done["reference"], "service": service},
+        {"done": done, "reference": done["reference"], "service": service},
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def letter(request: HttpRequest) -> HttpResponse:
+    """A letter to print for a resident without email (or given to them at a visit): the
+    reference and what happens next, nothing else about them."""
+    key = request.session.get("apply_last")
+    done = done_for_key(request.session, key) if key else None
+    if done is None:
+        return redirect("service_catalogue")
+    service = service_get_open(slug=done["service"])
+    if service is not None:
+        service = service_localise([service], translation.get_language() or "en")[0]
+    return render(
+        request,
+        "applications/letter.html",
+        {"reference": done["reference"], "service": service, "today": timezone.localdate()},
+    )
+
+
+# --- A caseworker applies with a resident ------------------------------------------------------
+
+
+@staff_page(Perm.WORK_REFERRALS, member=True)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def assisted_start(request: HttpRequest, actor: MemberActor) -> HttpResponse:
+    """The same journey as the resident's own, made by a caseworker with the resident (on the
+    phone, at a visit, by video call): it records who assisted, how and in which language."""
+    services = list(service_list_open().order_by("name"))
+    form = journey_forms.AssistedStartForm(request.POST or None, services=services)
+    if request.method == "POST" and form.is_valid():
+        service = next(s for s in services if s.slug == form.cleaned_data["service"])
+        journey = Journey(request.session, service)
+        journey.forget_all()  # a new resident: nothing of an earlier application carries over
+        request.session[ASSISTED_KEY] = {
+            "service": service.slug,
+            "by": actor.user_id,
+            "member": actor.member_id,
+            "channel": form.cleaned_data["channel"],
+            "language": form.cleaned_data["language"],
+            "interpreter_used": form.cleaned_data["interpreter_used"],
+        }
+        return redirect(_step_url(service, journey.steps()[0]))
+    return render(
+        request,
+        "applications/assisted_start.html",
+        {"form": form, "errors": error_summary(form) if form.is_bound else []},
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -26,6 +26,39 @@ class AuditAction(models.TextChoices):
     ACCESS_DENIED = "access_denied", "Access refused"
 
 
+class AuditObjectType(models.TextChoices):
+    """What kind of record an event is about: one spelling each, the record's name in snake_case
+    (audit/migrations/0003 rewrote the few stored as `app.model`)."""
+
+    # Members, staff and access
+    MEMBERSHIP = "membership", "Staff membership"
+    INVITATION = "invitation", "Invitation"
+    API_TOKEN = "api_token", "API token"
+    AUDIT_LOG = "audit_log", "Audit log"
+    # Residents and referrals
+    RESIDENT = "resident", "Resident"
+    APPLICATION = "application", "Application"
+    REFERRAL = "referral", "Referral"
+    REFERRAL_CONTACT = "referral_contact", "Resident's contact details on a referral"
+    REFERRAL_INBOX = "referral_inbox", "Referral inbox"
+    # The catalogue
+    OFFER = "offer", "Service offer"
+    # Procurement
+    CONTRACT = "contract", "Contract"
+    CONTRACT_DOCUMENT = "contract_document", "Contract document"
+    PARTICIPATION = "participation", "Contract participation"
+    SPEND_IMPORT = "spend_import", "Spend import"
+    # Learning
+    BOOKING = "booking", "Course booking"
+    CERTIFICATE = "certificate", "Course certificate"
+    # Reports
+    REPORT = "report", "Report"
+    REPORT_FILE = "report_file", "Report file"
+    DELIVERY_COST = "delivery_cost", "Delivery cost"
+    SOCIAL_VALUE_TABLE = "social_value_table", "Social value table"
+    REPORT_TARGET = "report_target", "Report target"
+
+
 class AppendOnlyError(RuntimeError):
     pass
 
@@ -41,7 +74,8 @@ class AuditEvent(MemberOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     action = models.CharField(max_length=30, choices=AuditAction.choices)
-    object_type = models.CharField(max_length=60, blank=True)
+    # Blank for events about no one record (entering a consortium scope).
+    object_type = models.CharField(max_length=60, blank=True, choices=AuditObjectType.choices)
     object_id = models.CharField(max_length=64, blank=True)
     reason = models.CharField(max_length=300, blank=True)
 

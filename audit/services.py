@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from django.conf import settings
 
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction, AuditEvent, AuditObjectType
 
 
 def audit_record(
@@ -10,7 +12,7 @@ def audit_record(
     actor_id: int | None,
     member_id: int | None,
     action: str,
-    object_type: str = "",
+    object_type: AuditObjectType | Literal[""] = "",
     object_id: str | int = "",
     reason: str = "",
 ) -> AuditEvent:

@@ -1,12 +1,12 @@
 """The Celery app. Tasks are autodiscovered from each app's tasks.py; the beat schedule is declared
-here in code (django-celery-beat is not used: it caps Django below 6.1)."""
+in code, in each app's schedule.py, and merged here (django-celery-beat is not used: it caps
+Django below 6.1)."""
 
 from __future__ import annotations
 
 import os
 
 from celery import Celery
-from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consortium.settings")
 
@@ -16,21 +16,15 @@ app.autodiscover_tasks()
 
 # Every entry is safe to run twice: two beat processes started by mistake cost a little work,
 # never a duplicate side effect (see the idempotency notes on each task).
-BEAT_SCHEDULE: dict[str, dict] = {
-    # The outbox relay is the safety net behind the after-commit relay: it sends whatever a broker
-    # outage or a crash left behind.
-    "outbox-relay": {"task": "outbox.relay", "schedule": 10.0},
-    # Housekeeping: drop processed-message markers older than the redelivery window.
-    "outbox-prune": {"task": "outbox.prune", "schedule": crontab(minute=17, hour=3)},
-}
+SCHEDULED_APPS = ("outbox", "referrals", "procurement", "learning", "reports", "applications")
 
 
 def _merge_app_schedules() -> dict[str, dict]:
     """Each app declares its periodic tasks in `<app>/schedule.py` as BEAT_SCHEDULE."""
     import importlib
 
-    merged = dict(BEAT_SCHEDULE)
-    for app_name in ("referrals", "procurement", "learning", "reports", "applications"):
+    merged: dict[str, dict] = {}
+    for app_name in SCHEDULED_APPS:
         try:
             module = importlib.import_module(f"{app_name}.schedule")
         except ModuleNotFoundError as exc:

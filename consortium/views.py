@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from consortium.health import RETRY_AFTER_SECONDS, readiness_report
+from members.actor import actor_of
 from members.selectors import member_count, member_of
 from services.selectors import service_list_open
 
@@ -45,7 +46,7 @@ def health_ready(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     return render(request, "dashboard.html", {"actor": actor, "member": member_of(actor)})
 
 

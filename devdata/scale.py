@@ -45,7 +45,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
 
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction, AuditEvent, AuditObjectType
 from kernel.calendar import LONDON, add_working_days, current_quarter
 from members.models import Member, MemberRole, MembershipRole
 from members.scoping import consortium_scope
@@ -762,7 +762,7 @@ def _derived_inserts() -> dict[str, list[tuple[list[_Column], str]]]:
                     ("member_id", "s.member_id", []),
                     ("at", _ts("s.submitted_at"), []),
                     ("action", "%s", [AuditAction.CREATE.value]),
-                    ("object_type", "'referral'", []),
+                    ("object_type", "%s", [AuditObjectType.REFERRAL.value]),
                     ("object_id", "CAST(s.id AS TEXT)", []),
                     ("reason", "%s", [synthetic + "application submitted"]),
                 ],
@@ -778,7 +778,7 @@ def _derived_inserts() -> dict[str, list[tuple[list[_Column], str]]]:
                     ),
                     ("actor_id", "s.accepted_by_id", []),
                     ("action", "%s", [AuditAction.VIEW.value]),
-                    ("object_type", "'referral'", []),
+                    ("object_type", "%s", [AuditObjectType.REFERRAL.value]),
                     ("object_id", "CAST(s.id AS TEXT)", []),
                     ("reason", "%s", [synthetic + "referral opened"]),
                 ],

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.errors import NotPermitted, RuleBroken
 from learning.models import (
@@ -29,6 +29,7 @@ from learning.models import (
     Course,
     CourseSession,
 )
+from learning.task_names import TASK_PROMOTE_WAITING_LIST
 from members.actor import Actor
 from members.models import Membership
 from members.permissions import Perm
@@ -81,7 +82,7 @@ def _next_queue_number(session: CourseSession) -> int:
 def _enqueue_promotion(session: CourseSession) -> None:
     """Serve the waiting list in the provider's scope, after this change commits."""
     outbox_enqueue(
-        task_name="learning.promote_waiting_list",
+        task_name=TASK_PROMOTE_WAITING_LIST,
         kwargs={"session_id": session.pk},
         member_id=session.course.provider_id,
     )
@@ -151,7 +152,7 @@ def _place_or_queue(
         # The acting member (its scope is the one row-level security lets write).
         member_id=actor.member_id if actor else booking.member_id,
         action=AuditAction.CREATE,
-        object_type="learning.booking",
+        object_type=AuditObjectType.BOOKING,
         object_id=booking.pk,
         reason=booking.status,
     )
@@ -190,7 +191,7 @@ def booking_cancel(*, actor: Actor, booking: Booking) -> Booking:
         actor_id=actor.user_id,
         member_id=actor.member_id,
         action=AuditAction.CHANGE,
-        object_type="learning.booking",
+        object_type=AuditObjectType.BOOKING,
         object_id=booking.pk,
         reason="cancelled",
     )

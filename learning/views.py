@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -16,46 +13,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.calendar import current_quarter
 from learning import selectors, services
 from learning.certificates import NotCompleted, certificate_pdf
 from learning.models import BookingStatus, Course, CourseSession
-from members.actor import Actor
+from members.actor import MemberActor
+from members.pages import staff_page
 from members.permissions import Perm
-
-View = Callable[..., HttpResponse]
-
-
-def require_perm(perm: Perm) -> Callable[[View], View]:
-    def decorator(view: View) -> View:
-        @login_required
-        @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            actor: Actor = request.actor  # type: ignore[attr-defined]
-            if actor.member_id is None or not actor.can(perm):
-                raise PermissionDenied
-            return view(request, actor, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
 
 BOOK = Perm.BOOK_LEARNING
 MANAGE = Perm.MANAGE_LEARNING
 
 
-def _member_id(actor: Actor) -> int:
-    if actor.member_id is None:  # require_perm guarantees a member; this narrows the type
-        raise PermissionDenied
-    return actor.member_id
-
-
 @require_http_methods(["GET"])
-@require_perm(BOOK)
-def course_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+@staff_page(BOOK, member=True)
+def course_list(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     audience = request.GET.get("audience") or None
     if audience not in (None, "staff", "residents"):
         audience = None
@@ -67,8 +41,8 @@ def course_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-@require_perm(BOOK)
-def course_detail(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
+@staff_page(BOOK, member=True)
+def course_detail(request: HttpRequest, actor: MemberActor, course_id: int) -> HttpResponse:
     course = selectors.access_course_by_id(actor, course_id)
     return render(
         request,
@@ -96,10 +70,10 @@ class BookingForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(BOOK)
-def session_book(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+@staff_page(BOOK, member=True)
+def session_book(request: HttpRequest, actor: MemberActor, session_id: int) -> HttpResponse:
     session = selectors.access_session_by_id(actor, session_id)
-    colleagues = list(selectors.colleagues_for_booking(member_id=_member_id(actor)))
+    colleagues = list(selectors.colleagues_for_booking(member_id=actor.member_id))
     form = BookingForm(request.POST or None, colleagues=colleagues, me=actor.user)
     if request.method == "POST" and form.is_valid():
         attendee = next(
@@ -126,9 +100,9 @@ def session_book(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
 
 
 @require_http_methods(["GET"])
-@require_perm(BOOK)
-def booking_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    bookings = selectors.bookings_for_member(member_id=_member_id(actor))
+@staff_page(BOOK, member=True)
+def booking_list(request: HttpRequest, actor: MemberActor) -> HttpResponse:
+    bookings = selectors.bookings_for_member(member_id=actor.member_id)
     quarter = current_quarter()
     return render(
         request,
@@ -142,8 +116,8 @@ def booking_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-@require_perm(BOOK)
-def booking_detail(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResponse:
+@staff_page(BOOK, member=True)
+def booking_detail(request: HttpRequest, actor: MemberActor, booking_id: int) -> HttpResponse:
     booking = selectors.access_booking_by_id(actor, booking_id)
     return render(
         request,
@@ -153,8 +127,8 @@ def booking_detail(request: HttpRequest, actor: Actor, booking_id: int) -> HttpR
 
 
 @require_POST
-@require_perm(BOOK)
-def booking_cancel(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResponse:
+@staff_page(BOOK, member=True)
+def booking_cancel(request: HttpRequest, actor: MemberActor, booking_id: int) -> HttpResponse:
     booking = selectors.access_booking_by_id(actor, booking_id)
     try:
         services.booking_cancel(actor=actor, booking=booking)
@@ -166,8 +140,8 @@ def booking_cancel(request: HttpRequest, actor: Actor, booking_id: int) -> HttpR
 
 
 @require_POST
-@require_perm(BOOK)
-def offer_accept(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResponse:
+@staff_page(BOOK, member=True)
+def offer_accept(request: HttpRequest, actor: MemberActor, booking_id: int) -> HttpResponse:
     booking = selectors.access_booking_by_id(actor, booking_id)
     if booking.member_id != actor.member_id:
         raise PermissionDenied
@@ -181,8 +155,8 @@ def offer_accept(request: HttpRequest, actor: Actor, booking_id: int) -> HttpRes
 
 
 @require_http_methods(["GET"])
-@require_perm(BOOK)
-def certificate(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResponse:
+@staff_page(BOOK, member=True)
+def certificate(request: HttpRequest, actor: MemberActor, booking_id: int) -> HttpResponse:
     booking = selectors.access_booking_by_id(actor, booking_id)
     try:
         pdf = certificate_pdf(booking=booking)
@@ -193,7 +167,7 @@ def certificate(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResp
         actor_id=actor.user_id,
         member_id=actor.member_id,
         action=AuditAction.EXPORT,
-        object_type="learning.certificate",
+        object_type=AuditObjectType.CERTIFICATE,
         object_id=booking.pk,
     )
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -203,9 +177,9 @@ def certificate(request: HttpRequest, actor: Actor, booking_id: int) -> HttpResp
 
 
 @require_http_methods(["GET"])
-@require_perm(MANAGE)
-def provider_sessions(request: HttpRequest, actor: Actor) -> HttpResponse:
-    member_id = _member_id(actor)
+@staff_page(MANAGE, member=True)
+def provider_sessions(request: HttpRequest, actor: MemberActor) -> HttpResponse:
+    member_id = actor.member_id
     return render(
         request,
         "learning/provider_sessions.html",
@@ -217,10 +191,10 @@ def provider_sessions(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(MANAGE)
-def session_register(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+@staff_page(MANAGE, member=True)
+def session_register(request: HttpRequest, actor: MemberActor, session_id: int) -> HttpResponse:
     session = selectors.access_provided_session_by_id(actor, session_id)
-    provider_id = _member_id(actor)
+    provider_id = actor.member_id
     if request.method == "POST":
         try:
             booking_id = int(request.POST.get("booking", ""))
@@ -272,12 +246,12 @@ def session_register(request: HttpRequest, actor: Actor, session_id: int) -> Htt
 
 
 @require_http_methods(["GET"])
-@require_perm(BOOK)
-def recharges(request: HttpRequest, actor: Actor) -> HttpResponse:
+@staff_page(BOOK, member=True)
+def recharges(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     """What the member owes providers and is owed, this quarter (its own bookings both ways)."""
     quarter = current_quarter()
     rows = selectors.learning_recharges(period_start=quarter.start, period_end=quarter.end)
-    member_id = _member_id(actor)
+    member_id = actor.member_id
     return render(
         request,
         "learning/recharges.html",
@@ -312,8 +286,8 @@ class SessionForm(forms.ModelForm):
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(MANAGE)
-def course_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+@staff_page(MANAGE, member=True)
+def course_create(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     form = CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in CourseForm.Meta.fields}
@@ -324,8 +298,8 @@ def course_create(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(MANAGE)
-def session_create(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
+@staff_page(MANAGE, member=True)
+def session_create(request: HttpRequest, actor: MemberActor, course_id: int) -> HttpResponse:
     course = selectors.access_course_by_id(actor, course_id)
     if course.provider_id != actor.member_id:
         raise Http404

@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
+from typing import cast
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from members.actor import ActorRequest
 from members.scoping import member_scope, user_scope
 from members.selectors import actor_for_user
 
@@ -47,7 +49,7 @@ class MemberScopeMiddleware:
             # transaction-local, and a failed request leaves nothing half-written.
             stack.enter_context(user_scope(user.pk if user else None))
             actor = actor_for_user(user)
-            request.actor = actor  # type: ignore[attr-defined]
+            cast(ActorRequest, request).actor = actor
             if actor.member_id is not None:
                 stack.enter_context(member_scope(actor.member_id, user_id=actor.user_id))
             return self.get_response(request)

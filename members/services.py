@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.errors import RuleBroken
 from members.actor import Actor
@@ -203,7 +203,7 @@ def invitation_create(
             actor_id=actor.user_id,
             member_id=invited_member.pk if invited_member else None,
             action=AuditAction.CREATE,
-            object_type="invitation",
+            object_type=AuditObjectType.INVITATION,
             object_id=invitation.pk,
             reason="invitation sent",
         )
@@ -283,7 +283,7 @@ def invitation_accept(*, invitation_id: int, user: User, reactivate: bool = Fals
             actor_id=user.pk,
             member_id=invitation.member_id,
             action=AuditAction.CHANGE,
-            object_type="invitation",
+            object_type=AuditObjectType.INVITATION,
             object_id=invitation.pk,
             reason="invitation accepted",
         )
@@ -341,7 +341,7 @@ def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
             actor_id=actor.user_id,
             member_id=invitation.member_id,
             action=AuditAction.CHANGE,
-            object_type="invitation",
+            object_type=AuditObjectType.INVITATION,
             object_id=invitation.pk,
             reason="invitation revoked",
         )
@@ -404,7 +404,7 @@ def membership_roles_set(
                 actor_id=actor.user_id,
                 member_id=membership.member_id,
                 action=AuditAction.CHANGE,
-                object_type="membership",
+                object_type=AuditObjectType.MEMBERSHIP,
                 object_id=membership.pk,
                 reason="roles changed: " + ",".join(sorted(wanted)),
             )
@@ -457,7 +457,7 @@ def membership_deactivate(*, actor: Actor, membership: Membership) -> Membership
             actor_id=actor.user_id,
             member_id=membership.member_id,
             action=AuditAction.CHANGE,
-            object_type="membership",
+            object_type=AuditObjectType.MEMBERSHIP,
             object_id=membership.pk,
             reason="deactivated",
         )

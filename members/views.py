@@ -7,14 +7,8 @@ make it; objects come from the access helpers (same 404 for missing and not your
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -28,9 +22,10 @@ from django.views.decorators.http import require_http_methods
 from accounts.adapter import INVITATION_EMAIL_SESSION_KEY, INVITATION_SESSION_KEY
 from accounts.models import User
 from members.access import access_invitation_by_id, access_membership_by_id, not_found
-from members.actor import Actor
+from members.actor import Actor, MemberActor
 from members.forms import ConfirmForm, ConsortiumInviteForm, InviteStaffForm, RolesForm
 from members.models import Invitation, Member, MemberRole, Membership, MembershipRole
+from members.pages import staff_page
 from members.permissions import Perm
 from members.scoping import consortium_scope
 from members.services import (
@@ -44,32 +39,8 @@ from members.services import (
     membership_roles_set,
 )
 
-View = Callable[..., HttpResponse]
 
-
-def require_perm(perm: Perm) -> Callable[[View], View]:
-    """Signed in, and allowed by their roles (members/permissions.py); otherwise 403."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not _actor(request).can(perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined]
-
-
-def _own_member(actor: Actor) -> Member:
-    if actor.member_id is None:
-        raise PermissionDenied
+def _own_member(actor: MemberActor) -> Member:
     return Member.objects.get(pk=actor.member_id)
 
 
@@ -80,10 +51,9 @@ def _open_invitations_q() -> Q:
 # --- A member's staff ----------------------------------------------------------------------------
 
 
-@require_perm(Perm.MANAGE_STAFF)
+@staff_page(Perm.MANAGE_STAFF, member=True)
 @require_http_methods(["GET"])
-def staff_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def staff_list(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     member = _own_member(actor)
     memberships = (
         Membership.objects.for_member(member.pk)
@@ -113,10 +83,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_perm(Perm.MANAGE_STAFF)
+@staff_page(Perm.MANAGE_STAFF, member=True)
 @require_http_methods(["GET", "POST"])
-def invitation_create_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def invitation_create_view(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     member = _own_member(actor)
     form = InviteStaffForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -140,10 +109,9 @@ def invitation_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "members/invite.html", {"form": form, "member": member})
 
 
-@require_perm(Perm.MANAGE_STAFF)
+@staff_page(Perm.MANAGE_STAFF, member=True)
 @require_http_methods(["GET", "POST"])
-def staff_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
-    actor = _actor(request)
+def staff_detail(request: HttpRequest, actor: MemberActor, membership_id: int) -> HttpResponse:
     membership = access_membership_by_id(actor, membership_id)
     current = sorted(
         MembershipRole.objects.for_member(membership.member_id)
@@ -172,10 +140,9 @@ def staff_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
     )
 
 
-@require_perm(Perm.MANAGE_STAFF)
+@staff_page(Perm.MANAGE_STAFF, member=True)
 @require_http_methods(["GET", "POST"])
-def staff_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
-    actor = _actor(request)
+def staff_deactivate(request: HttpRequest, actor: MemberActor, membership_id: int) -> HttpResponse:
     membership = access_membership_by_id(actor, membership_id)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     error = ""
@@ -197,10 +164,11 @@ def staff_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
     )
 
 
-@require_perm(Perm.MANAGE_STAFF)
+@staff_page(Perm.MANAGE_STAFF, member=True)
 @require_http_methods(["GET", "POST"])
-def invitation_revoke_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    actor = _actor(request)
+def invitation_revoke_view(
+    request: HttpRequest, actor: MemberActor, invitation_id: int
+) -> HttpResponse:
     invitation = access_invitation_by_id(actor, invitation_id)
     return _revoke(request, actor, invitation, "members:staff_list")
 
@@ -236,10 +204,9 @@ def _consortium_invitations() -> list[Invitation]:
         )
 
 
-@require_perm(Perm.INVITE_MEMBER_ADMINS)
+@staff_page(Perm.INVITE_MEMBER_ADMINS, member=False)
 @require_http_methods(["GET", "POST"])
-def consortium_invitations(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def consortium_invitations(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = ConsortiumInviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         member = form.cleaned_data["member"]
@@ -265,10 +232,11 @@ def consortium_invitations(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_perm(Perm.INVITE_MEMBER_ADMINS)
+@staff_page(Perm.INVITE_MEMBER_ADMINS, member=False)
 @require_http_methods(["GET", "POST"])
-def consortium_invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    actor = _actor(request)
+def consortium_invitation_revoke(
+    request: HttpRequest, actor: Actor, invitation_id: int
+) -> HttpResponse:
     invitation = next(
         (i for i in _consortium_invitations() if str(i.pk) == str(invitation_id)), None
     )

@@ -25,6 +25,11 @@ from notifications.sms import (
     sms_backend,
     text_length,
 )
+from notifications.task_names import (
+    TASK_SEND_EMAIL,
+    TASK_SEND_EMAIL_CONSORTIUM,
+    TASK_SEND_RESIDENT_NOTICE,
+)
 from outbox.models import OutboxMessage
 from outbox.services import outbox_enqueue
 
@@ -43,9 +48,7 @@ def email_enqueue(
     member's scope; without it, inside an audited consortium scope."""
     builder_for(kind)  # fail now, in the request, if the kind does not exist
     return outbox_enqueue(
-        task_name="notifications.send_email"
-        if member_id
-        else "notifications.send_email_consortium",
+        task_name=TASK_SEND_EMAIL if member_id else TASK_SEND_EMAIL_CONSORTIUM,
         kwargs={"kind": kind, "ids": ids},
         member_id=member_id,
         dedupe_key=dedupe_key,
@@ -109,7 +112,7 @@ def resident_notify(
     sms_builder_for(kind)  # fail now, in the request, if the kind does not exist
     builder_for(kind)
     return outbox_enqueue(
-        task_name="notifications.send_resident_notice",
+        task_name=TASK_SEND_RESIDENT_NOTICE,
         kwargs={"kind": kind, "ids": ids},
         member_id=member_id,
         dedupe_key=dedupe_key,

@@ -5,16 +5,19 @@ from typing import Any
 from members.task_scope import consortium_task, member_task
 from notifications.services import email_send, resident_notice_send
 from notifications.sms import SmsTemporaryFailure
+from notifications.task_names import (
+    TASK_SEND_EMAIL,
+    TASK_SEND_EMAIL_CONSORTIUM,
+    TASK_SEND_RESIDENT_NOTICE,
+)
 
 
-@member_task("notifications.send_email", autoretry_for=(OSError,), retry_backoff=True)
+@member_task(TASK_SEND_EMAIL, autoretry_for=(OSError,), retry_backoff=True)
 def send_email(*, member_id: int, kind: str, ids: dict[str, Any]) -> int:
     return email_send(kind=kind, ids=ids)
 
 
-@consortium_task(
-    "notifications.send_email_consortium", autoretry_for=(OSError,), retry_backoff=True
-)
+@consortium_task(TASK_SEND_EMAIL_CONSORTIUM, autoretry_for=(OSError,), retry_backoff=True)
 def send_email_consortium(*, kind: str, ids: dict[str, Any]) -> int:
     return email_send(kind=kind, ids=ids)
 
@@ -25,7 +28,7 @@ def send_email_consortium(*, kind: str, ids: dict[str, Any]) -> int:
 # sends the message again, each time waiting twice as long, until the set-up is fixed: delayed,
 # never lost.
 @member_task(
-    "notifications.send_resident_notice",
+    TASK_SEND_RESIDENT_NOTICE,
     autoretry_for=(SmsTemporaryFailure, OSError),
     retry_backoff=2,
     retry_backoff_max=600,

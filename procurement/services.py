@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.calendar import Quarter
 from kernel.errors import NotPermitted, RuleBroken
@@ -81,7 +81,7 @@ def contract_save(*, actor: Actor, contract: Contract | None = None, **fields: o
         actor_id=actor.user_id,
         member_id=member_id,
         action=AuditAction.CHANGE,
-        object_type="procurement.contract",
+        object_type=AuditObjectType.CONTRACT,
         object_id=contract.pk,
     )
     return contract
@@ -174,7 +174,7 @@ def document_upload(
         actor_id=actor.user_id,
         member_id=member_id,
         action=AuditAction.CREATE,
-        object_type="procurement.contractdocument",
+        object_type=AuditObjectType.CONTRACT_DOCUMENT,
         object_id=document.pk,
     )
     return document
@@ -219,7 +219,7 @@ def participation_save(
         actor_id=actor.user_id,
         member_id=member_id,
         action=AuditAction.CHANGE,
-        object_type="procurement.participation",
+        object_type=AuditObjectType.PARTICIPATION,
         object_id=participation.pk,
     )
     return participation
@@ -352,7 +352,7 @@ def spend_import(*, actor: Actor, uploaded: IO[bytes], filename: str) -> ImportR
             actor_id=actor.user_id,
             member_id=member_id,
             action=AuditAction.CREATE,
-            object_type="procurement.spendimport",
+            object_type=AuditObjectType.SPEND_IMPORT,
             reason=f"{result.created} created, {result.updated} updated",
         )
     return result

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.calendar import current_quarter
-from members.actor import Actor
+from members.actor import Actor, MemberActor
+from members.pages import staff_page
 from members.permissions import Perm
 from members.scoping import consortium_scope
 from procurement import selectors, services
@@ -35,24 +32,6 @@ from procurement.forms import (
 from procurement.models import Participation, SpendRecord
 
 logger = logging.getLogger(__name__)
-View = Callable[..., HttpResponseBase]
-
-
-def require_perm(perm: Perm, *, member: bool = True) -> Callable[[View], View]:
-    """Signed in, with the permission, and (unless member=False) working for a member."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            actor: Actor = request.actor  # type: ignore[attr-defined]
-            if (member and actor.member_id is None) or not actor.can(perm):
-                raise PermissionDenied
-            return view(request, actor, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 # Everyone at a member who manages procurement sees the contracts; nobody else needs them.
@@ -60,9 +39,8 @@ VIEW = Perm.MANAGE_PROCUREMENT
 
 
 @require_http_methods(["GET"])
-@require_perm(VIEW)
-def contract_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    assert actor.member_id is not None  # noqa: S101 (require_perm guarantees it)
+@staff_page(VIEW, member=True)
+def contract_list(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     quarter = current_quarter()
     contracts = selectors.contract_list_for_member(member_id=actor.member_id)
     own = selectors.member_savings_by_quarter(member_id=actor.member_id, quarters=quarter.last(5))
@@ -94,8 +72,8 @@ def contract_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(VIEW)
-def contract_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+@staff_page(VIEW, member=True)
+def contract_create(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     form = ContractForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,8 +87,8 @@ def contract_create(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(VIEW)
-def contract_edit(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse:
+@staff_page(VIEW, member=True)
+def contract_edit(request: HttpRequest, actor: MemberActor, contract_id: int) -> HttpResponse:
     contract = selectors.access_contract_by_id(actor, contract_id)
     if not contract.is_lead:  # type: ignore[attr-defined]
         raise PermissionDenied
@@ -127,10 +105,8 @@ def contract_edit(request: HttpRequest, actor: Actor, contract_id: int) -> HttpR
 
 
 @require_http_methods(["GET"])
-@require_perm(VIEW)
-def contract_detail(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse:
-    if actor.member_id is None:  # the permission implies a member; never assume it
-        raise Http404
+@staff_page(VIEW, member=True)
+def contract_detail(request: HttpRequest, actor: MemberActor, contract_id: int) -> HttpResponse:
     contract = selectors.access_contract_by_id(actor, contract_id)
     insider = contract.is_lead or contract.is_participant  # type: ignore[attr-defined]
     quarter = current_quarter()
@@ -166,10 +142,8 @@ def contract_detail(request: HttpRequest, actor: Actor, contract_id: int) -> Htt
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(VIEW)
-def participation_edit(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse:
-    if actor.member_id is None:  # the permission implies a member; never assume it
-        raise Http404
+@staff_page(VIEW, member=True)
+def participation_edit(request: HttpRequest, actor: MemberActor, contract_id: int) -> HttpResponse:
     contract = selectors.access_contract_by_id(actor, contract_id)
     existing = selectors.member_participation(contract=contract, member_id=actor.member_id)
     initial = (
@@ -197,8 +171,8 @@ def participation_edit(request: HttpRequest, actor: Actor, contract_id: int) -> 
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(VIEW)
-def intent(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse:
+@staff_page(VIEW, member=True)
+def intent(request: HttpRequest, actor: MemberActor, contract_id: int) -> HttpResponse:
     contract = selectors.access_contract_by_id(actor, contract_id)
     form = IntentForm(request.POST or None)
     if request.method == "POST":
@@ -218,10 +192,8 @@ def intent(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse
 
 
 @require_http_methods(["GET"])
-@require_perm(VIEW)
-def pipeline(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse:
-    if actor.member_id is None:  # the permission implies a member; never assume it
-        raise Http404
+@staff_page(VIEW, member=True)
+def pipeline(request: HttpRequest, actor: MemberActor, contract_id: int) -> HttpResponse:
     contract = selectors.access_contract_by_id(actor, contract_id, participants_only=True)
     if not contract.is_lead:  # type: ignore[attr-defined]
         raise PermissionDenied
@@ -230,8 +202,8 @@ def pipeline(request: HttpRequest, actor: Actor, contract_id: int) -> HttpRespon
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(VIEW)
-def document_upload(request: HttpRequest, actor: Actor, contract_id: int) -> HttpResponse:
+@staff_page(VIEW, member=True)
+def document_upload(request: HttpRequest, actor: MemberActor, contract_id: int) -> HttpResponse:
     contract = selectors.access_contract_by_id(actor, contract_id, participants_only=True)
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -259,14 +231,14 @@ CONTENT_TYPES = {
 
 
 @require_http_methods(["GET"])
-@require_perm(VIEW)
-def document_download(request: HttpRequest, actor: Actor, document_id: int) -> FileResponse:
+@staff_page(VIEW, member=True)
+def document_download(request: HttpRequest, actor: MemberActor, document_id: int) -> FileResponse:
     document = selectors.access_document_by_id(actor, document_id)
     audit_record(
         actor_id=actor.user_id,
         member_id=actor.member_id,
         action=AuditAction.VIEW,
-        object_type="procurement.contractdocument",
+        object_type=AuditObjectType.CONTRACT_DOCUMENT,
         object_id=document.pk,
     )
     response = FileResponse(
@@ -281,23 +253,19 @@ def document_download(request: HttpRequest, actor: Actor, document_id: int) -> F
 
 
 @require_http_methods(["GET"])
-@require_perm(VIEW)
-def spend_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    if actor.member_id is None:  # the permission implies a member; never assume it
-        raise Http404
+@staff_page(VIEW, member=True)
+def spend_list(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     records = selectors.spend_list_for_member(member_id=actor.member_id)
     return render(request, "procurement/spend_list.html", {"records": records})
 
 
-def _participating(actor: Actor) -> Any:
-    if actor.member_id is None:  # the permission implies a member; never assume it
-        raise Http404
+def _participating(actor: MemberActor) -> Any:
     return selectors.contracts_participating(member_id=actor.member_id)
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(VIEW)
-def spend_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+@staff_page(VIEW, member=True)
+def spend_create(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     form = SpendForm(request.POST or None, contracts=_participating(actor))
     if request.method == "POST" and form.is_valid():
         try:
@@ -311,8 +279,8 @@ def spend_create(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(VIEW)
-def spend_import(request: HttpRequest, actor: Actor) -> HttpResponse:
+@staff_page(VIEW, member=True)
+def spend_import(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     form = SpendImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -332,7 +300,7 @@ def spend_import(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-@require_perm(Perm.VIEW_MEMBER_COSTS, member=False)
+@staff_page(Perm.VIEW_MEMBER_COSTS, member=False)
 def consortium_overview(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The coordinator sees every member's savings: an audited consortium scope."""
     quarter = current_quarter()

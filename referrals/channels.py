@@ -11,6 +11,8 @@ The rule, by the contact method the resident chose:
 | phone call     | email, as before texts existed (a call is the caseworker's, not automatic);  |
 |                | with no address, a text to a UK mobile, so the resident has their reference  |
 |                | (a landline cannot take one: then nothing, and the caseworker calls)         |
+| letter         | email when there is an address; otherwise nothing automatic (the printable   |
+|                | reference at /apply/done/letter/ and the caseworker's letters are the way)   |
 
 Never both: a text carries the reference and what to do, the email the same at length, and
 sending both would only repeat it. When a text is refused after all, the notice goes by email
@@ -40,6 +42,9 @@ def channels_for(
         if email:
             return (Channel.EMAIL,)
         return (Channel.TEXT,) if can_text and is_uk_mobile(phone) else ()
+    if contact_method == ContactMethod.POST:
+        # A resident who asked for letters is not sent texts they did not ask for.
+        return (Channel.EMAIL,) if email else ()
     # Email, and anything else.
     if email:
         return (Channel.EMAIL,)

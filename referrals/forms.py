@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from referrals.models import DeclineReason, OutcomeType, Referral, ReferralStatus
 from referrals.selectors import overdue_q, sees_in_full_q
 from services.models import Service
@@ -179,6 +179,12 @@ class ReferralFilter(django_filters.FilterSet):
     language = django_filters.ChoiceFilter(
         label=_("Language"), choices=settings.LANGUAGES, empty_label=_("Any")
     )
+    applied = django_filters.ChoiceFilter(
+        label=_("How they applied"),
+        choices=[("assisted", _("With a caseworker")), ("online", _("Online by the resident"))],
+        method="applied_how",
+        empty_label=_("Any"),
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         choices=[
@@ -194,7 +200,7 @@ class ReferralFilter(django_filters.FilterSet):
 
     class Meta:
         model = Referral
-        fields = ["q", "service", "status", "sla", "area", "language", "sort"]
+        fields = ["q", "service", "status", "sla", "area", "language", "applied", "sort"]
 
     def __init__(self, *args: Any, member_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -238,6 +244,11 @@ class ReferralFilter(django_filters.FilterSet):
             return queryset.filter(Q(sla_accept_breached=True) | Q(sla_first_contact_breached=True))
         return queryset
 
+    def applied_how(
+        self, queryset: QuerySet[Referral], name: str, value: str
+    ) -> QuerySet[Referral]:
+        return queryset.filter(assisted=value == "assisted") if value else queryset
+
     def area_is(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         value = value.strip().upper()
         return queryset.filter(area=value) if value else queryset
@@ -258,7 +269,9 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("Any")), *AuditAction.choices]
     )
-    object_type = forms.CharField(label=_("Record type"), required=False, max_length=60)
+    object_type = forms.ChoiceField(
+        label=_("Record type"), required=False, choices=[("", _("Any")), *AuditObjectType.choices]
+    )
     object_id = forms.CharField(label=_("Record id"), required=False, max_length=64)
     actor = forms.EmailField(label=_("Staff email"), required=False)
 

@@ -32,6 +32,15 @@ class ContactMethod(models.TextChoices):
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone call")
     TEXT = "text", _("Text message")
+    POST = "post", _("Letter")
+
+
+class AssistedChannel(models.TextChoices):
+    """How a caseworker made an application with a resident."""
+
+    PHONE = "phone", _("By phone")
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("By video call")
 
 
 class Resident(MemberOwnedModel):
@@ -42,6 +51,8 @@ class Resident(MemberOwnedModel):
     phone = models.CharField(max_length=40, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     postcode_district = models.CharField(max_length=5, blank=True)
+    # A postal address, for a resident who is contacted by letter.
+    address = models.TextField(blank=True, db_default="")
     date_of_birth = models.DateField(null=True, blank=True)
     preferred_language = models.CharField(max_length=10, default="en")
     contact_method = models.CharField(
@@ -111,12 +122,33 @@ class Application(MemberOwnedModel):
     contact_postcode_district = models.CharField(max_length=5, blank=True)
     contact_preferred_language = models.CharField(max_length=10, blank=True)
     contact_method = models.CharField(max_length=10, choices=ContactMethod.choices, blank=True)
+    contact_address = models.TextField(blank=True, db_default="")
     # When the Resident record took these details (the address proven, or a caseworker of the
     # owning member confirmed them); null while they are only this application's.
     contact_adopted_at = models.DateTimeField(null=True, blank=True)
     # A fingerprint of the API request body that created it (blank for the web journey): the
     # same Idempotency-Key with another body is refused, not answered with this application.
     request_fingerprint = models.CharField(max_length=64, blank=True)
+    # Made by a caseworker with the resident (on the phone, in person, by video), not by the
+    # resident alone: who, for which member, how, in which language, and when they read the
+    # data-sharing notice to the resident (data_sharing_text is the text they read).
+    assisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assisted_by_member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # db_default: bulk loaders (devdata/scale.py) copy rows without these columns.
+    assisted_channel = models.CharField(
+        max_length=10, choices=AssistedChannel.choices, blank=True, db_default=""
+    )
+    assisted_language = models.CharField(max_length=10, blank=True, db_default="")
+    interpreter_used = models.BooleanField(default=False, db_default=False)
+    notice_read_at = models.DateTimeField(null=True, blank=True)
 
     rls_extra_condition = (
         "resident_id IN (SELECT id FROM referrals_resident WHERE user_id = "
@@ -132,6 +164,12 @@ class Application(MemberOwnedModel):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def is_assisted(self) -> bool:
+        # The member is always recorded (the user may be deleted later); unlike the char
+        # fields it is never an unsaved DatabaseDefault.
+        return self.assisted_by_member_id is not None
 
 
 class ReferralStatus(models.TextChoices):
@@ -194,6 +232,9 @@ class Referral(MemberOwnedModel):
     area = models.CharField(max_length=5, blank=True)
     language = models.CharField(max_length=10, default="en")
     need_summary = models.CharField(max_length=300, blank=True)
+    # Made by a caseworker with the resident (Application.assisted_*): part of the envelope,
+    # so the inbox and the reports tell assisted from self-service without the application.
+    assisted = models.BooleanField(default=False, db_default=False)
     # Part of the minimal envelope a provider sees before accepting (copied at routing).
     accessibility_needs = models.CharField(max_length=500, blank=True)
     # The resident's own sign-in, if they have one: lets them read and withdraw their referral
@@ -351,6 +392,7 @@ class ReferralContact(MemberOwnedModel):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
+    address = models.TextField(blank=True, db_default="")
     date_of_birth = models.DateField(null=True, blank=True)
     preferred_language = models.CharField(max_length=10, default="en")
     contact_method = models.CharField(

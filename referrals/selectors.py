@@ -36,7 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from members.access import not_found
 from members.actor import Actor
@@ -172,7 +172,7 @@ def referral_contact_for(access: ReferralAccess, actor: Actor) -> ReferralContac
             actor_id=actor.user_id,
             member_id=actor.member_id,
             action=AuditAction.VIEW,
-            object_type="referral_contact",
+            object_type=AuditObjectType.REFERRAL_CONTACT,
             object_id=access.referral.pk,
             reason="referral page: resident's contact details shown to the provider",
         )
@@ -221,6 +221,7 @@ INBOX_COLUMNS = (
     "member_id",
     "provider_id",
     "service_id",
+    "assisted",
 )
 
 
@@ -470,6 +471,8 @@ class InboxRow(NamedTuple):
     party: str
     overdue: bool
     sla_due: datetime | None
+    # Made by a caseworker with the resident, not online by the resident alone.
+    assisted: bool = False
     # sla_due in the current time zone, formatted as the template's `date` filter would ("c"
     # and "j M, H:i"), here once rather than by two filters per row in the template.
     sla_due_iso: str = ""
@@ -523,6 +526,7 @@ def inbox_rows(
                 party=members.get(r["provider_id"] if outgoing else r["member_id"], ""),
                 overdue=due is not None and due < now,
                 sla_due=due,
+                assisted=r["assisted"],
                 sla_due_iso=local.isoformat() if (local := _local(due, zone)) else "",
                 sla_due_text=_day_month_time(local, months) if local else "",
             )

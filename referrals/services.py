@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.calendar import due_at
 from kernel.errors import DomainError
@@ -53,6 +53,7 @@ from referrals.models import (
     RoutingDecision,
     referral_may_be_withdrawn,
 )
+from referrals.task_names import TASK_ROUTE
 from services.models import Offer, Service
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def _audit(referral: Referral, actor_id: int | None, reason: str, action: str = 
         actor_id=actor_id,
         member_id=_audit_member_id(referral),
         action=action or AuditAction.CHANGE,
-        object_type="referral",
+        object_type=AuditObjectType.REFERRAL,
         object_id=referral.pk,
         reason=reason,
     )
@@ -208,6 +209,7 @@ def referral_contact_build(
             email=application.contact_email,
             phone=application.contact_phone,
             postcode=application.contact_postcode,
+            address=application.contact_address,
             date_of_birth=resident.date_of_birth,
             preferred_language=application.contact_preferred_language
             or resident.preferred_language,
@@ -221,6 +223,7 @@ def referral_contact_build(
             email=resident.email,
             phone=resident.phone,
             postcode=resident.postcode,
+            address=resident.address,
             date_of_birth=resident.date_of_birth,
             preferred_language=resident.preferred_language,
             contact_method=resident.contact_method,
@@ -461,7 +464,7 @@ def referral_decline(*, referral_id: int, actor: Actor, reason: str, note: str =
     referral.save()
     _audit(referral, actor.user_id, f"declined: {reason}")
     outbox_enqueue(
-        task_name="referrals.route",
+        task_name=TASK_ROUTE,
         kwargs={"referral_id": referral.pk},
         member_id=referral.member_id,
         dedupe_key=f"route:{referral.pk}:decline:{referral.decline_count}",
@@ -722,7 +725,7 @@ def _flag_breach(referral: Referral, clock: str, now: datetime) -> None:
         actor_id=None,
         member_id=referral.member_id,
         action=AuditAction.CHANGE,
-        object_type="referral",
+        object_type=AuditObjectType.REFERRAL,
         object_id=referral.pk,
         reason=f"SLA missed: {clock}",
     )

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -26,10 +23,11 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction, AuditEvent, AuditObjectType
 from audit.services import audit_record
 from kernel.tabular import CsvWriter
-from members.actor import Actor
+from members.actor import Actor, MemberActor
+from members.pages import staff_page
 from members.permissions import Perm
 from members.scoping import consortium_scope
 from referrals import selectors, services
@@ -47,27 +45,11 @@ from referrals.models import CaseNote, Referral, ReferralStatus, RoutingDecision
 from referrals.selectors import PAGE_SIZE, Tab
 
 S = ReferralStatus
-View = Callable[..., HttpResponse]
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined]
-
-
-def staff_view(perm: Perm) -> Callable[[View], View]:
-    """Signed in, and allowed: a resident or another role gets a 403, not the page."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not _actor(request).can(perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+def _htmx(request: HttpRequest) -> bool:
+    """Whether htmx asked for the page (django_htmx's middleware sets `request.htmx`)."""
+    return bool(getattr(request, "htmx", False))
 
 
 # --- the inbox -----------------------------------------------------------------------------------
@@ -92,11 +74,8 @@ class CappedPaginator(Paginator):
 
 
 @require_GET
-@staff_view(Perm.VIEW_REFERRALS)
-def inbox(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
-    if actor.member_id is None:
-        raise PermissionDenied
+@staff_page(Perm.VIEW_REFERRALS, member=True)
+def inbox(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     tab = request.GET.get("tab", Tab.INCOMING)
     if tab not in Tab.ALL:
         tab = Tab.INCOMING
@@ -117,7 +96,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     filtered = filterset.is_bound and filterset.is_valid()
     # The tab counts are on the full page only (the htmx partial does not show them). With no
     # filter (sorting aside) the list is its tab, already counted: not counted twice.
-    counts = None if request.htmx else selectors.inbox_counts(actor=actor, now=now)  # type: ignore[attr-defined]
+    counts = None if _htmx(request) else selectors.inbox_counts(actor=actor, now=now)
     narrowed = filtered and any(
         value not in (None, "")
         for name, value in filterset.form.cleaned_data.items()
@@ -137,7 +116,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             actor_id=actor.user_id,
             member_id=actor.member_id,
             action=AuditAction.VIEW,
-            object_type="referral_inbox",
+            object_type=AuditObjectType.REFERRAL_INBOX,
             object_id=tab,
             reason="inbox: residents' names listed"
             + (" (search by name)" if filterset.name_searched else ""),
@@ -163,7 +142,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "query": query.urlencode(),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if _htmx(request):
         return render(request, "referrals/_inbox_results.html", context)
     return render(request, "referrals/inbox.html", context)
 
@@ -174,12 +153,9 @@ def _search_key(actor: Actor) -> str:
 
 
 @require_POST
-@staff_view(Perm.VIEW_REFERRALS)
-def inbox_search(request: HttpRequest) -> HttpResponse:
+@staff_page(Perm.VIEW_REFERRALS, member=True)
+def inbox_search(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     """Post/Redirect/Get: the term is held in the session and the inbox URL never carries it."""
-    actor = _actor(request)
-    if actor.member_id is None:
-        raise PermissionDenied
     form = InboxSearchForm(request.POST)
     valid = form.is_valid()
     term = form.cleaned_data["q"].strip() if valid else ""
@@ -200,8 +176,7 @@ def inbox_search(request: HttpRequest) -> HttpResponse:
 # --- the referral page ---------------------------------------------------------------------------
 
 
-def _detail_context(request: HttpRequest, access: selectors.ReferralAccess) -> dict[str, Any]:
-    actor = _actor(request)
+def _detail_context(actor: Actor, access: selectors.ReferralAccess) -> dict[str, Any]:
     return {
         "access": access,
         "referral": access.referral,
@@ -225,16 +200,19 @@ def _notes(referral: Referral) -> list[CaseNote]:
 
 
 @require_GET
-@staff_view(Perm.VIEW_REFERRALS)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access = selectors.access_referral_by_id(_actor(request), pk)
-    return render(request, "referrals/detail.html", _detail_context(request, access))
+@staff_page(Perm.VIEW_REFERRALS, member=True)
+def detail(request: HttpRequest, actor: MemberActor, pk: int) -> HttpResponse:
+    access = selectors.access_referral_by_id(actor, pk)
+    return render(request, "referrals/detail.html", _detail_context(actor, access))
 
 
 def _act(
-    request: HttpRequest, pk: int, action: Callable[[int, Actor], Any], done: str
+    request: HttpRequest,
+    actor: Actor,
+    pk: int,
+    action: Callable[[int, Actor], Any],
+    done: str,
 ) -> HttpResponse:
-    actor = _actor(request)
     selectors.access_referral_by_id(actor, pk)  # the same 404 for not-a-party
     try:
         action(pk, actor)
@@ -246,10 +224,11 @@ def _act(
 
 
 @require_POST
-@staff_view(Perm.WORK_REFERRALS)
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
+@staff_page(Perm.WORK_REFERRALS, member=True)
+def accept(request: HttpRequest, actor: MemberActor, pk: int) -> HttpResponse:
     return _act(
         request,
+        actor,
         pk,
         lambda rid, actor: services.referral_accept(referral_id=rid, actor=actor),
         _("Referral accepted. The resident's contact details are below."),
@@ -257,10 +236,11 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_view(Perm.WORK_REFERRALS)
-def start(request: HttpRequest, pk: int) -> HttpResponse:
+@staff_page(Perm.WORK_REFERRALS, member=True)
+def start(request: HttpRequest, actor: MemberActor, pk: int) -> HttpResponse:
     return _act(
         request,
+        actor,
         pk,
         lambda rid, actor: services.referral_start(referral_id=rid, actor=actor),
         _("Work has started."),
@@ -268,10 +248,11 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_view(Perm.WORK_REFERRALS)
-def close(request: HttpRequest, pk: int) -> HttpResponse:
+@staff_page(Perm.WORK_REFERRALS, member=True)
+def close(request: HttpRequest, actor: MemberActor, pk: int) -> HttpResponse:
     return _act(
         request,
+        actor,
         pk,
         lambda rid, actor: services.referral_close(referral_id=rid, actor=actor),
         _("Referral closed."),
@@ -279,12 +260,13 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_view(Perm.WORK_REFERRALS)
-def record_contact(request: HttpRequest, pk: int) -> HttpResponse:
+@staff_page(Perm.WORK_REFERRALS, member=True)
+def record_contact(request: HttpRequest, actor: MemberActor, pk: int) -> HttpResponse:
     form = ContactForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     return _act(
         request,
+        actor,
         pk,
         lambda rid, actor: services.referral_record_contact(
             referral_id=rid, actor=actor, note=note
@@ -294,9 +276,8 @@ def record_contact(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view(Perm.WORK_REFERRALS)
-def decline(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+@staff_page(Perm.WORK_REFERRALS, member=True)
+def decline(request: HttpRequest, actor: MemberActor, pk: int) -> HttpResponse:
     access = selectors.access_referral_by_id(actor, pk)
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -320,9 +301,8 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view(Perm.WORK_REFERRALS)
-def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+@staff_page(Perm.WORK_REFERRALS, member=True)
+def record_outcome(request: HttpRequest, actor: MemberActor, pk: int) -> HttpResponse:
     access = selectors.access_referral_by_id(actor, pk)
     form = OutcomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -351,9 +331,8 @@ def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_view(Perm.WORK_REFERRALS)
-def add_note(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+@staff_page(Perm.WORK_REFERRALS, member=True)
+def add_note(request: HttpRequest, actor: MemberActor, pk: int) -> HttpResponse:
     access = selectors.access_referral_by_id(actor, pk)
     form = NoteForm(request.POST)
     error = ""
@@ -366,7 +345,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
             form = NoteForm()
     else:
         error = str(form.errors["body"][0])
-    if request.htmx:  # type: ignore[attr-defined]
+    if _htmx(request):
         return render(
             request,
             "referrals/_notes.html",
@@ -389,9 +368,8 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@staff_view(Perm.VIEW_CONSORTIUM_QUEUES)
-def coordinator(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+@staff_page(Perm.VIEW_CONSORTIUM_QUEUES, member=False)
+def coordinator(request: HttpRequest, actor: Actor) -> HttpResponse:
     with consortium_scope(reason="coordinator: referral queues", user_id=actor.user_id):
         context = {
             "awaiting": list(selectors.awaiting_routing()[:200]),
@@ -405,9 +383,8 @@ def coordinator(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view(Perm.ROUTE_REFERRALS)
-def coordinator_route(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+@staff_page(Perm.ROUTE_REFERRALS, member=False)
+def coordinator_route(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     with consortium_scope(reason=f"coordinator: route referral {pk}", user_id=actor.user_id):
         referral = (
             Referral.objects.select_related("service", "member", "provider", "application")
@@ -461,7 +438,7 @@ def _audit_queryset(actor: Actor, form: AuditSearchForm) -> Any:
     if data["action"]:
         events = events.filter(action=data["action"])
     if data["object_type"]:
-        events = events.filter(object_type=data["object_type"].strip())
+        events = events.filter(object_type=data["object_type"])
     if data["object_id"]:
         events = events.filter(object_id=data["object_id"].strip())
     if data["actor"]:
@@ -470,11 +447,8 @@ def _audit_queryset(actor: Actor, form: AuditSearchForm) -> Any:
 
 
 @require_GET
-@staff_view(Perm.VIEW_AUDIT_LOG)
-def audit_log(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
-    if actor.member_id is None:
-        raise PermissionDenied
+@staff_page(Perm.VIEW_AUDIT_LOG, member=True)
+def audit_log(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     form = AuditSearchForm(request.GET)
     page = Paginator(_audit_queryset(actor, form), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -487,11 +461,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_view(Perm.VIEW_AUDIT_LOG)
-def audit_export(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
-    if actor.member_id is None:
-        raise PermissionDenied
+@staff_page(Perm.VIEW_AUDIT_LOG, member=True)
+def audit_export(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     form = AuditSearchForm(request.GET)
     if not form.is_valid():
         messages.error(request, _("Correct the search before exporting."))
@@ -516,7 +487,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         actor_id=actor.user_id,
         member_id=actor.member_id,
         action=AuditAction.EXPORT,
-        object_type="audit_log",
+        object_type=AuditObjectType.AUDIT_LOG,
         reason=f"DPO exported {count} audit events",
     )
     response = HttpResponse(writer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -25,7 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from consortium.decimals import decimal_parse_for
 from kernel.calendar import Quarter
@@ -218,7 +218,7 @@ def report_generate(
         actor_id=actor.pk if actor else None,
         member_id=scope_member_id,
         action=AuditAction.CREATE,
-        object_type="report",
+        object_type=AuditObjectType.REPORT,
         object_id=report.pk,
         reason=f"generated {kind} v{version}",
     )
@@ -251,7 +251,7 @@ def report_publish(*, report: Report, actor: User | None = None) -> Report:
         actor_id=actor.pk if actor else None,
         member_id=report.member_id,
         action=AuditAction.CHANGE,
-        object_type="report",
+        object_type=AuditObjectType.REPORT,
         object_id=report.pk,
         reason="published",
     )
@@ -289,7 +289,7 @@ def report_correct(*, report: Report, note: str, actor: User | None = None) -> R
         actor_id=actor.pk if actor else None,
         member_id=report.member_id,
         action=AuditAction.CHANGE,
-        object_type="report",
+        object_type=AuditObjectType.REPORT,
         object_id=report.pk,
         reason=f"corrected by report {corrected.pk} (v{corrected.version})",
     )
@@ -331,7 +331,7 @@ def report_record_download(
         actor_id=actor_id,
         member_id=report_file.member_id or actor_member_id,
         action=AuditAction.EXPORT,
-        object_type="report_file",
+        object_type=AuditObjectType.REPORT_FILE,
         object_id=report_file.pk,
         reason=f"downloaded {report_file.format}",
     )
@@ -412,7 +412,7 @@ def delivery_cost_save(
         actor_id=actor.user_id,
         member_id=member_id,
         action=AuditAction.CREATE if created else AuditAction.CHANGE,
-        object_type="reports.deliverycost",
+        object_type=AuditObjectType.DELIVERY_COST,
         object_id=row.pk,
     )
     return row
@@ -592,7 +592,7 @@ def social_value_table_import(
             actor_id=actor.user_id,
             member_id=member_id,
             action=AuditAction.CHANGE,
-            object_type="reports.socialvaluetable",
+            object_type=AuditObjectType.SOCIAL_VALUE_TABLE,
             object_id=table.pk,
             reason=f"{len(good)} rates loaded",
         )
@@ -636,7 +636,7 @@ def target_save(
             actor_id=actor.user_id,
             member_id=None,
             action=AuditAction.CREATE if created else AuditAction.CHANGE,
-            object_type="reports.target",
+            object_type=AuditObjectType.REPORT_TARGET,
             object_id=figure_key,
         )
     return target

@@ -13,6 +13,13 @@ from members.models import Member
 from members.task_scope import consortium_task
 from reports.models import Report, ReportKind, ReportStatus
 from reports.services import report_generate_and_publish
+from reports.task_names import (
+    TASK_CATCH_UP,
+    TASK_CORRECT_PUBLISHED,
+    TASK_GENERATE_ON_DEMAND,
+    TASK_GENERATE_QUARTERLY,
+    TASK_QUARTER_END,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +34,7 @@ def first_working_day_after(quarter: Quarter) -> date:
     return day
 
 
-@consortium_task("reports.generate_quarterly")
+@consortium_task(TASK_GENERATE_QUARTERLY)
 def generate_quarterly(*, quarter: str, member_id: int | None = None) -> int:
     """Generate and publish one quarterly report (consortium when member_id is None)."""
     report = report_generate_and_publish(
@@ -49,7 +56,7 @@ def _missing(quarter: Quarter) -> list[int | None]:
     return [scope for scope in scopes if scope not in published]
 
 
-@consortium_task("reports.quarter_end")
+@consortium_task(TASK_QUARTER_END)
 def quarter_end(*, today: str | None = None) -> int:
     """Run daily by beat; acts on the first working day after a quarter ends (a bank holiday
     on 1 April or a weekend moves it on), queueing one report per scope."""
@@ -60,7 +67,7 @@ def quarter_end(*, today: str | None = None) -> int:
     return _queue(quarter, day)
 
 
-@consortium_task("reports.catch_up")
+@consortium_task(TASK_CATCH_UP)
 def catch_up(*, today: str | None = None) -> int:
     """Daily: queue any quarterly report missing for the last few completed quarters (the
     quarter-end run failed, a member joined, a worker died and its message was lost)."""
@@ -83,7 +90,7 @@ def _queue(quarter: Quarter, day: date) -> int:
         # per scope and quarter a day: a second beat process queues nothing new, and a report
         # that failed today is tried again tomorrow.
         outbox_enqueue(
-            task_name="reports.generate_quarterly",
+            task_name=TASK_GENERATE_QUARTERLY,
             kwargs={"quarter": quarter.key, "member_id": member_id},
             dedupe_key=f"report:{quarter.key}:{member_id or 'consortium'}:{day.isoformat()}",
         )
@@ -92,7 +99,7 @@ def _queue(quarter: Quarter, day: date) -> int:
     return len(missing)
 
 
-@consortium_task("reports.generate_on_demand")
+@consortium_task(TASK_GENERATE_ON_DEMAND)
 def generate_on_demand(
     *, start: str, end: str, member_id: int | None = None, user_id: int | None = None
 ) -> int:
@@ -110,7 +117,7 @@ def generate_on_demand(
     return report.pk
 
 
-@consortium_task("reports.correct_published")
+@consortium_task(TASK_CORRECT_PUBLISHED)
 def correct_published(*, report_id: int, note: str, user_id: int | None = None) -> int | None:
     """A coordinator's correction of a published report, published at once (the board is
     emailed). Safe to run twice: a second run finds the correction the first made (the service

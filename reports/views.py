@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +15,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kernel.calendar import Quarter
-from members.actor import Actor
+from members.actor import Actor, MemberActor
+from members.pages import staff_page
 from members.permissions import Perm
 from members.scoping import consortium_scope
 from outbox.services import outbox_enqueue
@@ -40,6 +39,7 @@ from reports.services import (
     social_value_table_import,
     target_save,
 )
+from reports.task_names import TASK_CORRECT_PUBLISHED, TASK_GENERATE_ON_DEMAND
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -56,12 +56,14 @@ class ReportRow:
     can_correct: bool
 
 
-@login_required
+# Either reads reports (selectors.can_see_reports): a member board member always works for their
+# member, since only a membership gives member roles.
+READERS = (Perm.VIEW_ALL_REPORTS, Perm.VIEW_MEMBER_REPORTS)
+
+
+@staff_page(*READERS, member=False)
 @require_GET
-def report_list_view(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    if not selectors.can_see_reports(actor):
-        raise PermissionDenied
+def report_list_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     with selectors.reports_scope(actor, "reports list"):
         reports = selectors.report_list(actor)
     # A correction and the version it corrects share a scope, so both are in the list whenever
@@ -99,10 +101,10 @@ def report_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+# Someone who may read no report gets the same 404 as for a missing one.
+@staff_page(*READERS, member=False, refusal=404)
 @require_GET
-def download(request: HttpRequest, report_id: int, fmt: str) -> FileResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def download(request: HttpRequest, actor: Actor, report_id: int, fmt: str) -> FileResponse:
     with selectors.reports_scope(actor, "report download"):
         report_file = selectors.access_report_file(actor, report_id, fmt)
         report_record_download(
@@ -121,17 +123,14 @@ def download(request: HttpRequest, report_id: int, fmt: str) -> FileResponse:
     return response
 
 
-@login_required
+@staff_page(Perm.GENERATE_REPORTS, member=False)
 @require_http_methods(["GET", "POST"])
-def generate_draft(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    if not actor.can(Perm.GENERATE_REPORTS):
-        raise PermissionDenied
+def generate_draft(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = GenerateDraftForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         start, end = form.cleaned_data["period"]
         outbox_enqueue(
-            task_name="reports.generate_on_demand",
+            task_name=TASK_GENERATE_ON_DEMAND,
             kwargs={
                 "start": start.isoformat(),
                 "end": end.isoformat(),
@@ -165,14 +164,11 @@ def _correction_refusal(report: Report) -> tuple[str, Report | None]:
     return "", None
 
 
-@login_required
+@staff_page(Perm.GENERATE_REPORTS, member=False)
 @require_http_methods(["GET", "POST"])
-def report_correct(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_correct(request: HttpRequest, actor: Actor, report_id: int) -> HttpResponse:
     """The coordinator says what changed; the corrected version is computed and published by a
     task queued through the outbox (reports.correct_published), like an on-demand draft."""
-    actor = request.actor  # type: ignore[attr-defined]
-    if not actor.can(Perm.GENERATE_REPORTS):
-        raise PermissionDenied
     with consortium_scope(reason=f"reports: correct report {report_id}", user_id=actor.user_id):
         report = (
             selectors.reports_visible_to(actor)
@@ -186,7 +182,7 @@ def report_correct(request: HttpRequest, report_id: int) -> HttpResponse:
     form = ReportCorrectionForm(request.POST or None)
     if request.method == "POST" and not refusal and form.is_valid():
         outbox_enqueue(
-            task_name="reports.correct_published",
+            task_name=TASK_CORRECT_PUBLISHED,
             kwargs={
                 "report_id": report.pk,
                 "note": form.cleaned_data["note"],
@@ -225,20 +221,11 @@ def report_correct(request: HttpRequest, report_id: int) -> HttpResponse:
 # --- Inputs to the figures: delivery costs, social value table, targets -----------------------
 
 
-def _member_actor(request: HttpRequest, perm: Perm) -> Actor:
-    """The signed-in actor if they hold `perm` and work for a member (their own member is the
-    only one they act for: a member id in the request is never read)."""
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    if actor.member_id is None or not actor.can(perm):
-        raise PermissionDenied
-    return actor
-
-
-@login_required
+# A member's inputs: their own member is the only one they act for (a member id in the request
+# is never read).
+@staff_page(Perm.MANAGE_DELIVERY_COSTS, member=True)
 @require_GET
-def delivery_cost_list(request: HttpRequest) -> HttpResponse:
-    actor = _member_actor(request, Perm.MANAGE_DELIVERY_COSTS)
-    assert actor.member_id is not None  # noqa: S101 (_member_actor guarantees it)
+def delivery_cost_list(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     costs = selectors.delivery_costs_for_member(member_id=actor.member_id)
     rows = [{"cost": c, "quarter": Quarter.containing(c.period_start)} for c in costs]
     return render(request, "reports/cost_list.html", {"rows": rows})
@@ -283,26 +270,22 @@ def _delivery_cost_form_view(
     )
 
 
-@login_required
+@staff_page(Perm.MANAGE_DELIVERY_COSTS, member=True)
 @require_http_methods(["GET", "POST"])
-def delivery_cost_add(request: HttpRequest) -> HttpResponse:
-    actor = _member_actor(request, Perm.MANAGE_DELIVERY_COSTS)
+def delivery_cost_add(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     return _delivery_cost_form_view(request, actor, None)
 
 
-@login_required
+@staff_page(Perm.MANAGE_DELIVERY_COSTS, member=True)
 @require_http_methods(["GET", "POST"])
-def delivery_cost_edit(request: HttpRequest, cost_id: int) -> HttpResponse:
-    actor = _member_actor(request, Perm.MANAGE_DELIVERY_COSTS)
+def delivery_cost_edit(request: HttpRequest, actor: MemberActor, cost_id: int) -> HttpResponse:
     cost = selectors.access_delivery_cost_by_id(actor, cost_id)
     return _delivery_cost_form_view(request, actor, cost)
 
 
-@login_required
+@staff_page(Perm.LOAD_SOCIAL_VALUE_TABLE, member=True)
 @require_http_methods(["GET", "POST"])
-def social_value_table(request: HttpRequest) -> HttpResponse:
-    actor = _member_actor(request, Perm.LOAD_SOCIAL_VALUE_TABLE)
-    assert actor.member_id is not None  # noqa: S101 (_member_actor guarantees it)
+def social_value_table(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     form = SocialValueUploadForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -343,26 +326,17 @@ UNIT_WORDS = {
 }
 
 
-def _targets_actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    if not actor.can(Perm.SET_REPORT_TARGETS):
-        raise PermissionDenied
-    return actor
-
-
-@login_required
+@staff_page(Perm.SET_REPORT_TARGETS, member=False)
 @require_GET
-def target_list(request: HttpRequest) -> HttpResponse:
-    actor = _targets_actor(request)
+def target_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     with consortium_scope(reason="reports: view targets", user_id=actor.user_id):
         rows = selectors.targets_by_figure()
     return render(request, "reports/target_list.html", {"rows": rows})
 
 
-@login_required
+@staff_page(Perm.SET_REPORT_TARGETS, member=False)
 @require_http_methods(["GET", "POST"])
-def target_edit(request: HttpRequest, figure_key: str) -> HttpResponse:
-    actor = _targets_actor(request)
+def target_edit(request: HttpRequest, actor: Actor, figure_key: str) -> HttpResponse:
     with consortium_scope(reason="reports: view targets", user_id=actor.user_id):
         found = [(s, t) for s, t in selectors.targets_by_figure() if s.key == figure_key]
     if not found:

@@ -6,7 +6,7 @@ import logging
 
 from django.db import transaction
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
 from kernel.errors import NotPermitted
 from members.actor import Actor
@@ -51,7 +51,7 @@ def offer_create(
         actor_id=actor.user_id,
         member_id=member_id,
         action=AuditAction.CREATE,
-        object_type="offer",
+        object_type=AuditObjectType.OFFER,
         object_id=offer.pk,
     )
     return offer
@@ -81,7 +81,7 @@ def offer_update(
         actor_id=actor.user_id,
         member_id=member_id,
         action=AuditAction.CHANGE,
-        object_type="offer",
+        object_type=AuditObjectType.OFFER,
         object_id=offer.pk,
     )
     return offer

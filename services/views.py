@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from applications.views import error_summary
 from members.access import access_member_owned_by_id
-from members.actor import Actor
+from members.actor import Actor, MemberActor
+from members.pages import staff_page
 from members.permissions import Perm
 from services.forms import CatalogueFilterForm, EligibilityCheckForm, OfferForm
 from services.models import DeliveryMode, Offer, ServiceStatus
@@ -117,31 +118,33 @@ def eligibility(request: HttpRequest, slug: str) -> HttpResponse:
 # --- A member's offers ------------------------------------------------------------------------
 
 
-def _offer_manager(request: HttpRequest) -> tuple[Actor, int]:
-    """The signed-in service lead and their member, or 403."""
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    if actor.member_id is None or not actor.can(Perm.MANAGE_OFFERS):
-        raise PermissionDenied("Only a member's service lead manages its offers.")
-    return actor, actor.member_id
-
-
 def access_offer_by_id(actor: Actor, offer_id: object) -> Offer:
     """The actor's member's own offer, or the same 404 for missing and not-yours."""
     return access_member_owned_by_id(actor, Offer, offer_id, select_related=("service",))
 
 
-@login_required
+# Only a member's service lead manages its offers.
+@staff_page(Perm.MANAGE_OFFERS, member=True)
 @require_GET
-def offer_list(request: HttpRequest) -> HttpResponse:
-    actor, member_id = _offer_manager(request)
+def offer_list(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     return render(
         request,
         "services/offer_list.html",
-        {"offers": offers_for_member(member_id=member_id)},
+        {"offers": offers_for_member(member_id=actor.member_id)},
     )
 
 
-def _offer_values(form: OfferForm) -> dict[str, object]:
+class OfferValues(TypedDict):
+    """What the offer form gives offer_create and offer_update."""
+
+    capacity_per_month: int
+    areas: list[str]
+    languages: list[str]
+    delivery_modes: list[str]
+    is_active: bool
+
+
+def _offer_values(form: OfferForm) -> OfferValues:
     data = form.cleaned_data
     return {
         "capacity_per_month": data["capacity_per_month"],
@@ -152,17 +155,16 @@ def _offer_values(form: OfferForm) -> dict[str, object]:
     }
 
 
-@login_required
+@staff_page(Perm.MANAGE_OFFERS, member=True)
 @require_http_methods(["GET", "POST"])
-def offer_new(request: HttpRequest) -> HttpResponse:
-    actor, member_id = _offer_manager(request)
+def offer_new(request: HttpRequest, actor: MemberActor) -> HttpResponse:
     form = OfferForm(
         request.POST or None,
-        member_id=member_id,
+        member_id=actor.member_id,
         initial={"is_active": True, "languages": ["en"]},
     )
     if request.method == "POST" and form.is_valid():
-        offer_create(actor=actor, service=form.cleaned_data["service"], **_offer_values(form))  # type: ignore[arg-type]
+        offer_create(actor=actor, service=form.cleaned_data["service"], **_offer_values(form))
         messages.success(request, _("Offer added."))
         return redirect("services:offer_list")
     return render(
@@ -173,15 +175,14 @@ def offer_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_page(Perm.MANAGE_OFFERS, member=True)
 @require_http_methods(["GET", "POST"])
-def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
-    actor, member_id = _offer_manager(request)
+def offer_edit(request: HttpRequest, actor: MemberActor, offer_id: int) -> HttpResponse:
     offer = access_offer_by_id(actor, offer_id)
-    form = OfferForm(request.POST or None, instance=offer, member_id=member_id)
+    form = OfferForm(request.POST or None, instance=offer, member_id=actor.member_id)
     if request.method == "POST" and form.is_valid():
         offer = access_offer_by_id(actor, offer_id)  # a fresh copy: the form changed the instance
-        offer_update(actor=actor, offer=offer, **_offer_values(form))  # type: ignore[arg-type]
+        offer_update(actor=actor, offer=offer, **_offer_values(form))
         messages.success(request, _("Offer saved."))
         return redirect("services:offer_list")
     return render(

@@ -27,9 +27,10 @@ from django.db import models
 
 from accounts.models import User
 from applications.models import EqualityMonitoring
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction, AuditEvent, AuditObjectType
 from kernel.calendar import LONDON, due_at
 from members.models import Member
+from notifications.task_names import TASK_SEND_EMAIL, TASK_SEND_EMAIL_CONSORTIUM
 from outbox.models import OutboxMessage
 from referrals import routing
 from referrals.models import (
@@ -44,6 +45,7 @@ from referrals.models import (
     Resident,
     RoutingDecision,
 )
+from referrals.task_names import TASK_ROUTE
 from services.models import Offer, Service
 
 S = ReferralStatus
@@ -126,14 +128,14 @@ class Lifecycle:
             at,
             None,
             referral.member_id,
-            "application",
+            AuditObjectType.APPLICATION,
             application,
             "resident application",
             action=AuditAction.CREATE,
         )
         self._outbox(
             at,
-            "referrals.route",
+            TASK_ROUTE,
             lambda: {"referral_id": referral.pk},
             referral.member_id,
             lambda: f"route:{referral.pk}",
@@ -189,7 +191,7 @@ class Lifecycle:
                 at,
                 None,
                 referral.member_id,
-                "referral",
+                AuditObjectType.REFERRAL,
                 referral,
                 f"routed to member {result.provider_id} by the engine",
             )
@@ -198,7 +200,12 @@ class Lifecycle:
             referral.unrouted_since = referral.unrouted_since or at
             referral.updated_at = at
             self._audit(
-                at, None, referral.member_id, "referral", referral, "no member fits: unrouted queue"
+                at,
+                None,
+                referral.member_id,
+                AuditObjectType.REFERRAL,
+                referral,
+                "no member fits: unrouted queue",
             )
             since = referral.unrouted_since
             self._email(
@@ -253,7 +260,7 @@ class Lifecycle:
             at,
             coordinator,
             referral.member_id,
-            "referral",
+            AuditObjectType.REFERRAL,
             referral,
             f"routed by hand to member {provider_id}",
         )
@@ -321,7 +328,9 @@ class Lifecycle:
             referral.sla_accept_breached = True
         service = self.services[referral.service_id]
         referral.sla_first_contact_due = due_at(at, service.sla_first_contact_days)
-        self._audit(at, worker, referral.provider_id, "referral", referral, "accepted")
+        self._audit(
+            at, worker, referral.provider_id, AuditObjectType.REFERRAL, referral, "accepted"
+        )
         self._email_resident(story, at)
 
     def decline(self, story: Story, at: datetime, worker: User, *, reason: str, note: str) -> None:
@@ -338,11 +347,18 @@ class Lifecycle:
             self.load[
                 (referral.service_id, referral.provider_id, self._month(referral.routed_at))
             ] -= 1
-        self._audit(at, worker, referral.provider_id, "referral", referral, f"declined: {reason}")
+        self._audit(
+            at,
+            worker,
+            referral.provider_id,
+            AuditObjectType.REFERRAL,
+            referral,
+            f"declined: {reason}",
+        )
         count = referral.decline_count
         self._outbox(
             at,
-            "referrals.route",
+            TASK_ROUTE,
             lambda: {"referral_id": referral.pk},
             referral.member_id,
             lambda: f"route:{referral.pk}:decline:{count}",
@@ -357,14 +373,21 @@ class Lifecycle:
             if referral.sla_first_contact_due and at > referral.sla_first_contact_due:
                 referral.sla_first_contact_breached = True
         referral.updated_at = at
-        self._audit(at, worker, referral.provider_id, "referral", referral, "contact recorded")
+        self._audit(
+            at, worker, referral.provider_id, AuditObjectType.REFERRAL, referral, "contact recorded"
+        )
 
     def start(self, story: Story, at: datetime, worker: User) -> None:
         self._flag_contact_clock(story, until=at)
         self._transition(story, S.IN_PROGRESS, at, actor=worker)
         story.referral.in_progress_at = at
         self._audit(
-            at, worker, story.referral.provider_id, "referral", story.referral, "work started"
+            at,
+            worker,
+            story.referral.provider_id,
+            AuditObjectType.REFERRAL,
+            story.referral,
+            "work started",
         )
 
     def record_outcome(
@@ -408,7 +431,12 @@ class Lifecycle:
         )
         story.outcomes.append(outcome)
         self._audit(
-            at, worker, referral.provider_id, "referral", referral, f"outcome recorded: {type}"
+            at,
+            worker,
+            referral.provider_id,
+            AuditObjectType.REFERRAL,
+            referral,
+            f"outcome recorded: {type}",
         )
         return outcome
 
@@ -418,7 +446,14 @@ class Lifecycle:
         self._transition(story, S.CLOSED, at, actor=worker)
         story.referral.closed_at = at
         story.referral.closed_by = worker
-        self._audit(at, worker, story.referral.provider_id, "referral", story.referral, "closed")
+        self._audit(
+            at,
+            worker,
+            story.referral.provider_id,
+            AuditObjectType.REFERRAL,
+            story.referral,
+            "closed",
+        )
         self._email_resident(story, at)
 
     # --- the resident (applications.services.application_withdraw) --------------------------------
@@ -431,7 +466,14 @@ class Lifecycle:
         application.withdrawn_at = at
         self._transition(story, S.WITHDRAWN, at, actor=None, reason="resident")
         referral.withdrawn_at = at
-        self._audit(at, None, referral.member_id, "referral", referral, "withdrawn by the resident")
+        self._audit(
+            at,
+            None,
+            referral.member_id,
+            AuditObjectType.REFERRAL,
+            referral,
+            "withdrawn by the resident",
+        )
         self._email_resident(story, at)
         if referral.provider_id:
             self._email(
@@ -442,7 +484,12 @@ class Lifecycle:
                 lambda: f"referral_withdrawn:{referral.pk}",
             )
         self._audit(
-            at, None, referral.member_id, "application", application, "withdrawn by the resident"
+            at,
+            None,
+            referral.member_id,
+            AuditObjectType.APPLICATION,
+            application,
+            "withdrawn by the resident",
         )
 
     # --- what the beat's sweeps have done by now --------------------------------------------------
@@ -528,7 +575,9 @@ class Lifecycle:
             lambda: {"referral_id": referral.pk, "clock": clock},
             lambda: f"sla-escalation:{clock}:{referral.pk}:{provider_id}",
         )
-        self._audit(at, None, referral.member_id, "referral", referral, f"SLA missed: {clock}")
+        self._audit(
+            at, None, referral.member_id, AuditObjectType.REFERRAL, referral, f"SLA missed: {clock}"
+        )
 
     # --- the rows ---------------------------------------------------------------------------------
 
@@ -593,7 +642,7 @@ class Lifecycle:
         at: datetime,
         actor: User | None,
         member_id: int | None,
-        object_type: str,
+        object_type: AuditObjectType,
         obj: models.Model,
         reason: str,
         *,
@@ -631,7 +680,7 @@ class Lifecycle:
         ids: Callable[[], dict[str, Any]],
         dedupe: Callable[[], str],
     ) -> None:
-        task = "notifications.send_email" if member_id else "notifications.send_email_consortium"
+        task = TASK_SEND_EMAIL if member_id else TASK_SEND_EMAIL_CONSORTIUM
         self._outbox(at, task, lambda: {"kind": kind, "ids": ids()}, member_id, dedupe)
 
     def _outbox(

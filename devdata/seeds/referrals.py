@@ -35,6 +35,7 @@ from members.models import Member
 from members.scoping import consortium_scope
 from referrals.models import (
     Application,
+    AssistedChannel,
     ContactMethod,
     DeclineReason,
     LawfulBasis,
@@ -200,8 +201,13 @@ class Applicant:
 class Applications:
     """Builds residents, applications and referrals as the journey stores them (unsaved)."""
 
-    def __init__(self, rng: random.Random) -> None:
+    # One application in this many is made by a caseworker with the resident (by count, not by
+    # the random stream, so the rest of the demo draws the same either way).
+    ASSISTED_EVERY = 8
+
+    def __init__(self, rng: random.Random, workers: dict[int, list[User]] | None = None) -> None:
         self.rng = rng
+        self.workers = workers or {}
         self.ethnicity = Deck(rng, ETHNICITY_DECK)
         self._consent: dict[tuple[int, str, str, int], list[Member]] = {}
         self._notice: dict[tuple[int, str, str, int], str] = {}
@@ -304,6 +310,14 @@ class Applications:
             shared_with_member_ids=sorted({member.pk, *(m.pk for m in consent)}),
             consent_given_at=who.submitted,
         )
+        helper = self._assisting(member)
+        if helper is not None:
+            application.assisted_by = helper
+            application.assisted_by_member = member
+            application.assisted_channel = list(AssistedChannel)[self.count % 3]
+            application.assisted_language = language
+            application.interpreter_used = language != "en" and self.count % 2 == 0
+            application.notice_read_at = who.submitted
         summary = need_summary(
             service_name=service.name, language=language, contact_method=contact_method
         )
@@ -316,11 +330,19 @@ class Applications:
             area=district[:5],
             language=language,
             need_summary=summary,
+            assisted=application.is_assisted,
             submitted_at=who.submitted,
             updated_at=who.submitted,
             is_synthetic=True,
         )
         return Story(resident, application, referral, equality=self._equality(application))
+
+    def _assisting(self, member: Member) -> User | None:
+        """The landlord's caseworker who made this application with the resident, if one did."""
+        workers = self.workers.get(member.pk)
+        if not workers or self.count % self.ASSISTED_EVERY:
+            return None
+        return workers[self.count // self.ASSISTED_EVERY % len(workers)]
 
     def _equality(self, application: Application) -> EqualityMonitoring | None:
         rng = self.rng
@@ -769,7 +791,7 @@ def seed_referrals_history(
     lifecycle = Lifecycle(
         offers=cast.offers, services=list(cast.services.values()), members=cast.members, now=now
     )
-    apps = Applications(rng)
+    apps = Applications(rng, cast.workers)
     lives = Lives(rng, lifecycle, cast.workers, cast.coordinator)
     today = _local_date(now)
     service_list = list(cast.services.values())

@@ -325,6 +325,14 @@ def test_anyone_may_apply_and_a_repeat_is_the_same_response(world: World) -> Non
     assert rows_as(world.member_a, Referral, reference=first.json()["reference"])
 
 
+def test_a_resident_with_only_a_phone_applies_without_an_email(world: World) -> None:
+    body = application_body(world, email="", phone="07700 900 321", contact_method="text")
+    response = APIClient().post("/api/v1/applications/", body, HTTP_IDEMPOTENCY_KEY="key-0003")
+    assert response.status_code == 201, response.content
+    [application] = rows_as(world.member_a, Application, reference=response.json()["reference"])
+    assert (application.contact_email, application.contact_phone) == ("", "07700900321")
+
+
 def test_an_application_needs_an_idempotency_key(world: World) -> None:
     response = APIClient().post("/api/v1/applications/", application_body(world))
     assert response.status_code == 400
@@ -337,6 +345,8 @@ def test_an_application_needs_an_idempotency_key(world: World) -> None:
         ({"postcode": "nowhere"}, "postcode"),
         ({"full_name": "12345"}, "full_name"),
         ({"contact_method": "phone"}, "phone"),
+        ({"email": "", "contact_method": "email"}, "email"),
+        ({"email": "", "contact_method": "post"}, "address"),
         ({"landlord": 2**40}, "landlord"),
         ({"share_with": [2**40]}, "share_with"),
         ({"consent": False}, "consent"),

@@ -25,6 +25,7 @@ from outbox.models import OutboxMessage
 from referrals import services as referral_services
 from referrals import tasks
 from referrals.models import Application, Referral, ReferralContact, ReferralStatus, Resident
+from referrals.task_names import TASK_ROUTE
 from tests.referrals.conftest import actor_of, as_member
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def submit(service: Any, member_a: Any, member_b: Any, key: str, **details: Any)
 
 def route_all() -> None:
     """What the outbox relay does: every routing message, in its landlord's scope."""
-    for message in OutboxMessage.objects.filter(task_name="referrals.route").order_by("pk"):
+    for message in OutboxMessage.objects.filter(task_name=TASK_ROUTE).order_by("pk"):
         tasks.route.apply(
             kwargs={
                 **message.kwargs,

@@ -8,8 +8,10 @@ from django.test import Client
 
 from applications.models import EqualityMonitoring
 from members.scoping import consortium_scope, member_scope
+from notifications.task_names import TASK_SEND_RESIDENT_NOTICE
 from outbox.models import OutboxMessage
 from referrals.models import Application, Referral, ReferralStatus
+from referrals.task_names import TASK_ROUTE
 from tests.applications.conftest import idempotency_key, walk
 from tests.fixtures_services import celery_broker, free_port
 
@@ -44,7 +46,7 @@ def test_a_resident_applies_and_gets_a_reference(client: Client, service, offers
     assert "Amina" not in referral.need_summary
     assert equality.ethnicity == "asian_bangladeshi"
     tasks = set(OutboxMessage.objects.values_list("task_name", flat=True))
-    assert tasks == {"referrals.route", "notifications.send_resident_notice"}
+    assert tasks == {TASK_ROUTE, TASK_SEND_RESIDENT_NOTICE}
 
 
 @pytest.mark.ownership("applications:check")
@@ -92,7 +94,7 @@ def test_the_application_is_stored_when_redis_is_down(
         response = client.post(f"/apply/{service.slug}/check/", {"idempotency_key": key})
     assert response.status_code == 302
     assert applications_count() == 1
-    route = OutboxMessage.objects.get(task_name="referrals.route")
+    route = OutboxMessage.objects.get(task_name=TASK_ROUTE)
     assert route.relayed_at is None  # pending: relayed by beat when the broker is back
 
 
@@ -216,7 +218,7 @@ def test_the_confirmation_email_is_sent_in_the_residents_language(
     client.post(
         f"/apply/{service.slug}/check/", {"idempotency_key": idempotency_key(client, service)}
     )
-    message = OutboxMessage.objects.get(task_name="notifications.send_resident_notice")
+    message = OutboxMessage.objects.get(task_name=TASK_SEND_RESIDENT_NOTICE)
     assert message.kwargs["ids"].keys() == {"application_id"}  # ids only, no personal data
     mail.outbox.clear()
     with member_scope(member_a.pk):  # as the consumer runs it

@@ -20,6 +20,7 @@ from applications.services import (
 from members.scoping import consortium_scope, member_scope
 from outbox.models import OutboxMessage
 from referrals.models import Application, Referral, ReferralStatus
+from referrals.task_names import TASK_ROUTE
 from tests.applications.conftest import idempotency_key, walk
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ def test_submit_stores_everything_in_the_landlords_scope(
         referral = Referral.objects.get(application=application)
         assert EqualityMonitoring.objects.get(application=application).ethnicity == "white_other"
     assert referral.status == ReferralStatus.SUBMITTED and referral.language == "pl"
-    route = OutboxMessage.objects.get(task_name="referrals.route")
+    route = OutboxMessage.objects.get(task_name=TASK_ROUTE)
     assert route.kwargs == {"referral_id": referral.pk} and route.scope_member_id == member_a.pk
     assert route.dedupe_key == f"route:{referral.pk}"
 
@@ -73,7 +74,7 @@ def test_submitting_the_same_key_twice_returns_the_same_application(
     second = application_submit(data=data(service, member_a.pk))
     assert first.pk == second.pk
     assert count(Application) == 1 and count(Referral) == 1
-    assert OutboxMessage.objects.filter(task_name="referrals.route").count() == 1
+    assert OutboxMessage.objects.filter(task_name=TASK_ROUTE).count() == 1
 
 
 def test_a_returning_resident_is_found_by_email_within_the_member(

@@ -11,6 +11,7 @@ from django.core import mail
 from django.test import Client
 
 from notifications import tasks
+from notifications.task_names import TASK_SEND_RESIDENT_NOTICE
 from outbox.models import OutboxMessage
 from tests.applications.conftest import idempotency_key, walk
 
@@ -30,7 +31,7 @@ def test_applying_by_text_sends_the_confirmation_as_a_text(
     client.post(
         f"/apply/{service.slug}/check/", {"idempotency_key": idempotency_key(client, service)}
     )
-    message = OutboxMessage.objects.get(task_name="notifications.send_resident_notice")
+    message = OutboxMessage.objects.get(task_name=TASK_SEND_RESIDENT_NOTICE)
     assert message.kwargs == {"kind": "application_received", "ids": message.kwargs["ids"]}
     mail.outbox.clear()
     result = tasks.send_resident_notice.apply(

@@ -102,6 +102,17 @@ def test_the_demo_holds_every_situation_and_seeding_twice_changes_nothing() -> N
         assert len({r.member_id for r in every_declined}) >= 2
         assert len({r.member_id for r in nobody_near}) >= 2
 
+        # Applications made by a caseworker with the resident, at two or more members, each
+        # with who assisted (a worker of the landlord), how, and the notice read.
+        assisted = referrals.filter(assisted=True)
+        assert len(members_with(assisted)) >= 2
+        for referral in assisted.select_related("application")[:20]:
+            application = referral.application
+            assert application.assisted_channel and application.notice_read_at
+            assert application.assisted_by_member_id == referral.member_id
+            assert application.assisted_by_id is not None
+        assert referrals.filter(assisted=False).count() > assisted.count()
+
         # Declined, then re-routed to another member, with the decline's reason.
         rerouted = referrals.filter(decline_count__gt=0, status=S.ROUTED)
         assert len(members_with(rerouted)) >= 2

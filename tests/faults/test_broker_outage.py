@@ -19,6 +19,7 @@ from django.test import Client
 from members.scoping import consortium_scope
 from outbox.models import OutboxMessage, ProcessedMessage
 from referrals.models import Application, Referral, ReferralStatus, RoutingDecision
+from referrals.task_names import TASK_ROUTE
 from tests.faults.conftest import api_application, log_tail, start_worker, stop, wait_until
 from tests.fixtures_services import celery_broker, private_redis
 
@@ -58,13 +59,11 @@ def _state() -> dict[str, Any]:
             "referrals": referrals,
             "decisions": decisions,
             "route_messages": list(
-                OutboxMessage.objects.filter(task_name="referrals.route").values(
+                OutboxMessage.objects.filter(task_name=TASK_ROUTE).values(
                     "id", "relayed_at", "attempts", "last_error"
                 )
             ),
-            "processed_routes": ProcessedMessage.objects.filter(
-                task_name="referrals.route"
-            ).count(),
+            "processed_routes": ProcessedMessage.objects.filter(task_name=TASK_ROUTE).count(),
         }
 
 
@@ -112,7 +111,7 @@ def test_applications_are_stored_while_redis_is_down_and_routed_once_when_it_ret
             from outbox.services import _publish
 
             with consortium_scope(reason="fault test"):
-                for message in OutboxMessage.objects.filter(task_name="referrals.route"):
+                for message in OutboxMessage.objects.filter(task_name=TASK_ROUTE):
                     _publish(message)
             redis_client = broker.client()
             wait_until(

@@ -31,6 +31,7 @@ from django.test import Client
 from members.scoping import consortium_scope
 from outbox.models import OutboxMessage, ProcessedMessage
 from referrals.models import Application, Referral, ReferralStatus, RoutingDecision
+from referrals.task_names import TASK_ROUTE
 from tests.accounts.helpers import PASSWORD, totp_code
 from tests.factories import staff_create
 from tests.faults.conftest import (
@@ -195,11 +196,9 @@ def _routing() -> dict[str, Any]:
                 pk: RoutingDecision.objects.filter(referral_id=pk).count() for pk, _ in referrals
             },
             "unconsumed_routes": OutboxMessage.objects.filter(
-                task_name="referrals.route", consumed_at__isnull=True
+                task_name=TASK_ROUTE, consumed_at__isnull=True
             ).count(),
-            "processed_routes": ProcessedMessage.objects.filter(
-                task_name="referrals.route"
-            ).count(),
+            "processed_routes": ProcessedMessage.objects.filter(task_name=TASK_ROUTE).count(),
         }
 
 

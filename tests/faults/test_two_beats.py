@@ -20,7 +20,9 @@ import pytest
 from kernel.calendar import Quarter
 from members.scoping import consortium_scope
 from outbox.models import OutboxMessage
+from outbox.task_names import TASK_RELAY
 from reports.models import Report, ReportFile, ReportKind, ReportStatus
+from reports.task_names import TASK_GENERATE_QUARTERLY, TASK_QUARTER_END
 from reports.tasks import first_working_day_after
 from tests.faults.conftest import log_tail, start_beat, start_worker, stop, wait_until
 from tests.fixtures_services import private_redis
@@ -47,9 +49,9 @@ def test_two_beat_processes_still_make_one_report_per_scope_and_quarter(
     today = first_working_day_after(QUARTER).isoformat()
     schedule = json.dumps(
         [
-            ["quarter-end", "reports.quarter_end", 1, {"today": today}],
-            ["relay", "outbox.relay", 1, {}],
-            ["consortium-report", "reports.generate_quarterly", 1, {"quarter": QUARTER.key}],
+            ["quarter-end", TASK_QUARTER_END, 1, {"today": today}],
+            ["relay", TASK_RELAY, 1, {}],
+            ["consortium-report", TASK_GENERATE_QUARTERLY, 1, {"quarter": QUARTER.key}],
         ]
     )
     logs = [tmp_path / "worker.log", tmp_path / "beat1.log", tmp_path / "beat2.log"]
@@ -111,6 +113,6 @@ def test_two_beat_processes_still_make_one_report_per_scope_and_quarter(
     )
     with consortium_scope(reason="fault test"):
         generation_messages = OutboxMessage.objects.filter(
-            task_name="reports.generate_quarterly"
+            task_name=TASK_GENERATE_QUARTERLY
         ).count()
     assert generation_messages == len(scopes)

@@ -15,6 +15,7 @@ from kernel.errors import NotPermitted
 from learning import selectors, services
 from learning.certificates import NotCompleted, certificate_pdf
 from learning.models import Booking, BookingStatus, CourseSession
+from learning.task_names import TASK_PROMOTE_WAITING_LIST
 from members.scoping import consortium_scope, member_scope
 from outbox.models import OutboxMessage
 from tests.factories import MemberFactory, staff_create
@@ -148,7 +149,7 @@ def test_a_freed_place_is_offered_to_the_first_in_the_queue_once(
     third = book(bob, member_a, session)
     with member_scope(member_b.pk):
         services.booking_cancel(actor=actor_of(charlie), booking=first)
-        assert OutboxMessage.objects.filter(task_name="learning.promote_waiting_list").exists()
+        assert OutboxMessage.objects.filter(task_name=TASK_PROMOTE_WAITING_LIST).exists()
     with member_scope(member_a.pk):  # the provider's scope, as the task runs it
         assert services.session_waitlist_promote(session_id=session.pk) == [second.pk]
         assert services.session_waitlist_promote(session_id=session.pk) == []

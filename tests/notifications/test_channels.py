@@ -39,6 +39,8 @@ EMAIL, TEXT = "email", "text"
         ("phone", "", MOBILE, False, (TEXT,)),
         ("phone", "", LANDLINE, False, ()),  # a landline takes no text: the caseworker calls
         ("phone", "", "", False, ()),
+        ("post", "a@example.org", MOBILE, False, (EMAIL,)),
+        ("post", "", MOBILE, False, ()),  # letters only: the printable reference, no text
     ],
 )
 def test_the_contact_method_chooses_the_channel(

@@ -11,6 +11,7 @@ from members.scoping import member_scope
 from outbox.models import OutboxMessage
 from referrals import tasks
 from referrals.models import Referral, ReferralContact, ReferralStatus, RoutingDecision
+from referrals.task_names import TASK_ROUTE
 from tests.referrals.conftest import fresh
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,7 @@ def test_a_submitted_application_is_routed_by_the_outbox_message(
             full_name="Amina Begum",
             email="amina@example.org",
             postcode="E1 6AN",
+            phone="07700 900 123",
             contact_method="phone",
             preferred_language="ur",
             idempotency_key="e2e-1",
@@ -34,7 +36,7 @@ def test_a_submitted_application_is_routed_by_the_outbox_message(
             accessibility_needs="Large print",
         )
     )
-    message = OutboxMessage.objects.get(task_name="referrals.route")
+    message = OutboxMessage.objects.get(task_name=TASK_ROUTE)
     # What the relay does with the message: the task, in the landlord's scope.
     tasks.route.apply(
         kwargs={

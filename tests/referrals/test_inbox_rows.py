@@ -234,7 +234,30 @@ def test_due_dates_read_as_the_date_filter_would_print_them(settings: Any) -> No
                     "member_id": 0,
                     "provider_id": 0,
                     "service_id": 0,
+                    "assisted": False,
                 }
                 (row,) = selectors.inbox_rows([values], member_id=-1, now=due)
                 expected = template.render(Context({"due": due}))
                 assert f"{row.sla_due_iso}|{row.sla_due_text}" == expected, (language, due)
+
+
+def test_assisted_referrals_are_marked_and_filtered_in_the_inbox(
+    client: Any, alice: Any, member_a: Any, member_b: Any
+) -> None:
+    """A referral made by a caseworker with the resident is marked "Assisted"; the filter
+    "How they applied" tells the two apart."""
+    from tests.factories import ReferralFactory
+
+    with member_scope(member_b.pk):
+        online = ReferralFactory(member=member_b, provider=member_a, status="routed")
+        assisted = ReferralFactory(
+            member=member_b, provider=member_a, status="routed", assisted=True
+        )
+    client.force_login(alice)
+    page = client.get("/referrals/").content.decode()
+    assert f'{assisted.reference}</a> <span class="tag"' in page
+    assert f'{online.reference}</a> <span class="tag"' not in page
+    only = client.get("/referrals/?applied=assisted").content.decode()
+    assert assisted.reference in only and online.reference not in only
+    rest = client.get("/referrals/?applied=online").content.decode()
+    assert online.reference in rest and assisted.reference not in rest

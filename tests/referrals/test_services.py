@@ -19,6 +19,7 @@ from referrals.models import (
     ReferralEvent,
     ReferralStatus,
 )
+from referrals.task_names import TASK_ROUTE
 from tests.factories import MemberFactory, OfferFactory, staff_create
 from tests.referrals.conftest import actor_of, as_member, fresh, make_referral, route
 
@@ -86,7 +87,7 @@ def test_decline_reroutes_to_next_provider_and_never_back(
     declined = fresh(referral)
     assert declined.status == S.DECLINED
     assert declined.declined_by_id == charlie.pk and declined.decline_count == 1
-    message = OutboxMessage.objects.get(task_name="referrals.route")
+    message = OutboxMessage.objects.get(task_name=TASK_ROUTE)
     assert message.kwargs == {"referral_id": referral.pk}
     # The outbox consumer runs the engine in the landlord's scope.
     route(referral)

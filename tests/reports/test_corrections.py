@@ -14,6 +14,7 @@ from members.scoping import consortium_scope
 from outbox.models import OutboxMessage
 from reports.models import Report, ReportKind, ReportStatus
 from reports.services import report_checksum, report_generate, report_publish
+from reports.task_names import TASK_CORRECT_PUBLISHED
 from reports.tasks import correct_published
 from tests.factories import UserFactory, consortium_role_grant
 from tests.reports.conftest import Q1
@@ -21,7 +22,6 @@ from tests.reports.conftest import Q1
 pytestmark = pytest.mark.django_db
 
 NOTE = "Two job outcomes for May were recorded late; the funnel is recomputed."
-TASK = "reports.correct_published"
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def _corrections_of(report: Report) -> list[Report]:
 def _run_queued_correction() -> int | None:
     """What the worker does with the message the page queued (the outbox relays it after the
     request's transaction commits, which a test transaction never does)."""
-    message = OutboxMessage.objects.get(task_name=TASK)
+    message = OutboxMessage.objects.get(task_name=TASK_CORRECT_PUBLISHED)
     result: int | None = correct_published(**message.kwargs)
     return result
 
@@ -75,7 +75,7 @@ def test_it_checks_ownership_only_the_coordinator_corrects_reports(
             assert response.status_code == 403
         page = client.get(reverse("reports:list"))
         assert "Correct this report" not in page.content.decode()
-    assert not OutboxMessage.objects.filter(task_name=TASK).exists()
+    assert not OutboxMessage.objects.filter(task_name=TASK_CORRECT_PUBLISHED).exists()
     assert _corrections_of(reports["b"]) == []
 
 
@@ -99,7 +99,7 @@ def test_a_correction_is_queued_then_published_as_the_next_version_with_its_note
     response = client.post(_url(original), {"note": f"  {NOTE}  "})
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:list")
-    message = OutboxMessage.objects.get(task_name=TASK)
+    message = OutboxMessage.objects.get(task_name=TASK_CORRECT_PUBLISHED)
     assert message.kwargs == {"report_id": original.pk, "note": NOTE, "user_id": coordinator.pk}
     assert _corrections_of(original) == []  # nothing is computed in the request
 
@@ -144,7 +144,7 @@ def test_an_empty_note_keeps_the_coordinator_on_the_form(
     assert 'class="error-summary"' in page
     assert '<a href="#id_note">Say what the correction changes.</a>' in page
     assert "<title>Error:" in page
-    assert not OutboxMessage.objects.filter(task_name=TASK).exists()
+    assert not OutboxMessage.objects.filter(task_name=TASK_CORRECT_PUBLISHED).exists()
 
 
 def test_a_note_that_is_too_long_is_a_clear_error(client, coordinator, reports) -> None:
@@ -152,7 +152,7 @@ def test_a_note_that_is_too_long_is_a_clear_error(client, coordinator, reports) 
     response = client.post(_url(reports["a"]), {"note": "x" * 2001})
     assert response.status_code == 400
     assert "Keep the note to 2000 characters (it has 2001)." in response.content.decode()
-    assert not OutboxMessage.objects.filter(task_name=TASK).exists()
+    assert not OutboxMessage.objects.filter(task_name=TASK_CORRECT_PUBLISHED).exists()
 
 
 def test_a_draft_is_refused_with_a_clear_message(client, coordinator, reports) -> None:
@@ -165,7 +165,7 @@ def test_a_draft_is_refused_with_a_clear_message(client, coordinator, reports) -
         page = response.content.decode()
         assert "Only a published report can be corrected." in page
         assert '<form method="post" novalidate>' not in page
-    assert not OutboxMessage.objects.filter(task_name=TASK).exists()
+    assert not OutboxMessage.objects.filter(task_name=TASK_CORRECT_PUBLISHED).exists()
 
 
 def test_a_superseded_version_is_refused_and_points_at_its_correction(
@@ -180,7 +180,7 @@ def test_a_superseded_version_is_refused_and_points_at_its_correction(
     page = response.content.decode()
     assert "This report has already been corrected by version 2." in page
     assert f'href="{_url(corrected)}"' in page
-    assert not OutboxMessage.objects.filter(task_name=TASK).exists()
+    assert not OutboxMessage.objects.filter(task_name=TASK_CORRECT_PUBLISHED).exists()
     # The correction itself can be corrected in turn.
     assert client.get(_url(corrected)).status_code == 200
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, AuditObjectType
 from kernel.calendar import current_quarter
 from members.scoping import consortium_scope, member_scope
 from reports.models import DeliveryCost, SocialValueRate, SocialValueTable, Target
@@ -100,7 +100,7 @@ def test_a_service_lead_adds_a_delivery_cost(client, alice, member_a, service) -
     assert "Job search support" in page and LAST.label in page and "12,500.50" in page
     with member_scope(member_a.pk):
         assert AuditEvent.objects.filter(
-            object_type="reports.deliverycost", object_id=str(cost.pk)
+            object_type=AuditObjectType.DELIVERY_COST, object_id=str(cost.pk)
         ).exists()
 
 
@@ -374,7 +374,7 @@ def test_the_coordinator_sets_and_changes_a_target(client, coordinator) -> None:
     with consortium_scope(reason="test"):
         assert (
             AuditEvent.objects.filter(
-                object_type="reports.target", object_id="sla_compliance"
+                object_type=AuditObjectType.REPORT_TARGET, object_id="sla_compliance"
             ).count()
             == 2
         )

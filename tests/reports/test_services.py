@@ -18,6 +18,7 @@ from reports.services import (
     report_generate,
     report_publish,
 )
+from reports.task_names import TASK_GENERATE_QUARTERLY
 from reports.tasks import catch_up, first_working_day_after, generate_quarterly, quarter_end
 from tests.reports.conftest import Q1, at
 
@@ -125,7 +126,7 @@ def test_beat_acts_on_the_first_working_day_after_the_quarter(member_a) -> None:
     assert queued == 2  # the consortium and member A
     with consortium_scope(reason="test"):
         keys = set(
-            OutboxMessage.objects.filter(task_name="reports.generate_quarterly").values_list(
+            OutboxMessage.objects.filter(task_name=TASK_GENERATE_QUARTERLY).values_list(
                 "dedupe_key", flat=True
             )
         )

@@ -10,6 +10,7 @@ from members.scoping import consortium_scope
 from outbox.models import OutboxMessage
 from reports.models import Report, ReportKind
 from reports.services import report_generate, report_publish
+from reports.task_names import TASK_GENERATE_ON_DEMAND
 from tests.factories import UserFactory, consortium_role_grant
 from tests.reports.conftest import Q1
 
@@ -66,14 +67,14 @@ def test_it_checks_ownership_only_the_coordinator_generates_drafts(
             reverse("reports:generate"), {"scope": "consortium", "quarter": Q1.key}
         )
         assert response.status_code == 403
-    assert not OutboxMessage.objects.filter(task_name="reports.generate_on_demand").exists()
+    assert not OutboxMessage.objects.filter(task_name=TASK_GENERATE_ON_DEMAND).exists()
     client.force_login(coordinator)
     assert client.get(reverse("reports:generate")).status_code == 200
     response = client.post(
         reverse("reports:generate"), {"scope": str(member_a.pk), "quarter": Q1.key}
     )
     assert response.status_code == 302
-    message = OutboxMessage.objects.get(task_name="reports.generate_on_demand")
+    message = OutboxMessage.objects.get(task_name=TASK_GENERATE_ON_DEMAND)
     assert message.kwargs["member_id"] == member_a.pk
     assert message.kwargs["start"] == "2026-04-01"
 
@@ -86,7 +87,7 @@ def test_a_bad_draft_period_is_a_clear_error(client, coordinator) -> None:
     )
     assert response.status_code == 200
     assert "The end date must be on or after the start date." in response.content.decode()
-    assert not OutboxMessage.objects.filter(task_name="reports.generate_on_demand").exists()
+    assert not OutboxMessage.objects.filter(task_name=TASK_GENERATE_ON_DEMAND).exists()
 
 
 def test_member_board_downloads_its_own_and_the_consortium_report(

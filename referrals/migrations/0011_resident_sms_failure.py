@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0009_awaiting_routing_index'),
+        ('referrals', '0010_assisted_applications_and_letters'),
     ]
 
     operations = [

@@ -1,0 +1,4 @@
+"""The resident journey's task names, declared once: tasks.py registers them, schedule.py runs
+them on beat. Nothing is imported here (see referrals/task_names.py for why)."""
+
+TASK_PURGE_STATUS_CODES = "applications.purge_status_codes"

@@ -1,0 +1,5 @@
+"""The outbox's task names, declared once: tasks.py registers them, schedule.py runs them on
+beat. Nothing is imported here (see referrals/task_names.py for why)."""
+
+TASK_RELAY = "outbox.relay"
+TASK_PRUNE = "outbox.prune"
