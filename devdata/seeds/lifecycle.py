@@ -30,7 +30,11 @@ from applications.models import EqualityMonitoring
 from audit.models import AuditAction, AuditEvent, AuditObjectType
 from kernel.calendar import LONDON, due_at
 from members.models import Member
-from notifications.task_names import TASK_SEND_EMAIL, TASK_SEND_EMAIL_CONSORTIUM
+from notifications.task_names import (
+    TASK_SEND_EMAIL,
+    TASK_SEND_EMAIL_CONSORTIUM,
+    TASK_SEND_RESIDENT_NOTICE,
+)
 from outbox.models import OutboxMessage
 from referrals import routing
 from referrals.models import (
@@ -140,7 +144,7 @@ class Lifecycle:
             referral.member_id,
             lambda: f"route:{referral.pk}",
         )
-        self._email(
+        self._notice(
             at,
             "application_received",
             referral.member_id,
@@ -664,12 +668,26 @@ class Lifecycle:
     def _email_resident(self, story: Story, at: datetime) -> None:
         referral = story.referral
         status = referral.status
-        self._email(
+        self._notice(
             at,
             "referral_status",
             referral.member_id,
             lambda: {"referral_id": referral.pk, "status": status},
             lambda: f"referral_status:{referral.pk}:{status}:{at.timestamp()}",
+        )
+
+    def _notice(
+        self,
+        at: datetime,
+        kind: str,
+        member_id: int,
+        ids: Callable[[], dict[str, Any]],
+        dedupe: Callable[[], str],
+    ) -> None:
+        """A notice to the resident, as resident_notify queues it (by email or text, chosen
+        when sent)."""
+        self._outbox(
+            at, TASK_SEND_RESIDENT_NOTICE, lambda: {"kind": kind, "ids": ids()}, member_id, dedupe
         )
 
     def _email(

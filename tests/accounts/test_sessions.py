@@ -44,6 +44,9 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         DATABASE_URL="postgres://consortium_app@127.0.0.1:5432/consortium_acc",
         REDIS_URL="redis://127.0.0.1:6379/10",
         EMAIL_HOST="smtp.example.org",
+        # Production sends texts through GOV.UK Notify; the deploy check wants it configured.
+        NOTIFY_API_KEY="check-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0",
+        NOTIFY_SMS_TEMPLATE_ID="f33517ff-2a88-4f6e-b855-c550268ce08a",
         VAR_DIR=str(tmp_path),
         STATIC_ROOT=str(tmp_path / "static"),
     )

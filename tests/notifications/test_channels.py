@@ -127,3 +127,26 @@ def test_no_channel_means_no_code(member_a: Any, notify: FakeNotify) -> None:
     referral = resident_referral(member_a, contact_method="phone", phone=LANDLINE, email="")
     assert status_code_issue(reference=referral.reference) is False
     assert notify.received == [] and mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_changed_number_is_texted_again(member_a: Any, notify: FakeNotify) -> None:
+    """The failure belongs to the refused number: once the resident's number is another one
+    (a later application, adopted when proven), texts go again."""
+    referral = resident_referral(member_a, contact_method="text", phone=LANDLINE)
+    assert status_code_issue(reference=referral.reference)  # refused, emailed instead
+    with member_scope(member_a.pk):
+        application = Application.objects.select_related("resident").get(pk=referral.application_id)
+        assert application_reach(application).channels == (EMAIL,)
+        resident = application.resident
+        resident.phone = MOBILE
+        resident.save(update_fields=["phone"])
+        application.contact_phone = MOBILE
+        application.save(update_fields=["contact_phone"])
+        application = Application.objects.select_related("resident").get(pk=application.pk)
+        assert application_reach(application).channels == (TEXT,)
+    assert status_code_issue(reference=referral.reference)
+    assert notify.received[-1]["phone_number"] == MOBILE
+    # ...and the text that went through to the new number leaves the old failure where it was:
+    # it still says the landline fails, and nothing reads it while the number is another.
+    assert resident_of(referral).sms_failed_phone == LANDLINE
