@@ -795,6 +795,8 @@ def _missing_defaults(model: type[models.Model], given: set[str]) -> list[_Colum
     for model_field in model._meta.concrete_fields:
         if model_field.column is None or model_field.column in given or model_field.primary_key:
             continue
+        if model_field.has_db_default():
+            continue  # the database fills it (get_default() is a DatabaseDefault, not a value)
         value = model_field.get_db_prep_save(model_field.get_default(), connection)
         missing.append((model_field.column, "%s", [value]))
     return missing
