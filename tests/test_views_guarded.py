@@ -41,6 +41,7 @@ NOT_STAFF_PAGES: dict[str, str] = {
             "step",
             "check",
             "confirmation",
+            "letter",
             "status_start",
             "status_code",
             "status_detail",

@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from members.scoping import consortium_scope, member_scope
 from outbox.models import OutboxMessage
 from referrals.models import Application, Referral
+from referrals.task_names import TASK_ROUTE
 from tests.applications.conftest import walk
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +98,7 @@ def test_a_caseworker_of_another_member_applies_with_a_phone_only_resident_in_so
         event = AuditEvent.objects.get(object_type="application", object_id=application.pk)
     assert event.actor_id == charlie.pk
     assert event.reason == "application made with the resident (phone)"
-    assert OutboxMessage.objects.filter(task_name="referrals.route").count() == 1
+    assert OutboxMessage.objects.filter(task_name=TASK_ROUTE).count() == 1
 
     done = client.get("/apply/done/").content.decode()
     assert application.reference in done
