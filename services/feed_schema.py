@@ -109,31 +109,47 @@ def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _list(summary: str, item_schema: str, parameters: tuple[str, ...]) -> dict[str, Any]:
+def _list(
+    operation_id: str,
+    summary: str,
+    item_schema: str,
+    parameters: tuple[str, ...],
+    detail_operation_id: str,
+) -> dict[str, Any]:
     page = {
         "allOf": [{"$ref": "#/components/schemas/Page"}],
         "properties": {
             "contents": {"type": "array", "items": {"$ref": PROFILE_SCHEMAS + item_schema}}
         },
     }
+    listing = _json_response(summary, page)
+    # Where a client (or schemathesis) finds real ids for the detail operation.
+    listing["links"] = {
+        "first": {
+            "operationId": detail_operation_id,
+            "parameters": {"id": "$response.body#/contents/0/id"},
+        }
+    }
     return {
         "get": {
+            "operationId": operation_id,
             "summary": summary,
             "parameters": [_parameter(name) for name in parameters],
             "responses": {
-                "200": _json_response(summary, page),
+                "200": listing,
                 "400": _json_response("A parameter the feed cannot answer.", _ERROR),
             },
         }
     }
 
 
-def _detail(summary: str, schema: str) -> dict[str, Any]:
+def _detail(operation_id: str, summary: str, schema: str) -> dict[str, Any]:
     return {
         "parameters": [
             {"in": "path", "name": "id", "required": True, "schema": {"type": "string"}}
         ],
         "get": {
+            "operationId": operation_id,
             "summary": summary,
             "responses": {
                 "200": _json_response(summary, {"$ref": PROFILE_SCHEMAS + schema}),
@@ -162,6 +178,7 @@ def feed_openapi(*, server_url: str) -> dict[str, Any]:
         "paths": {
             "/": {
                 "get": {
+                    "operationId": "getAPIMetaInformation",
                     "summary": "Information about this API and its relationship with HSDS.",
                     "responses": {
                         "200": _json_response(
@@ -180,31 +197,52 @@ def feed_openapi(*, server_url: str) -> dict[str, Any]:
                 }
             },
             "/services": _list(
+                "getPaginatedListOfServices",
                 "Paginated listing of services with their one-to-one fields.",
                 "compiled/service_list.json",
                 filters,
+                "getFullyNestedServiceById",
             ),
             "/services/{id}": _detail(
-                "A fully nested service with all related data.", "compiled/service.json"
+                "getFullyNestedServiceById",
+                "A fully nested service with all related data.",
+                "compiled/service.json",
             ),
             "/taxonomies": _list(
-                "Paginated listing of taxonomies.", "taxonomy.json", PAGING_PARAMETERS
+                "getPaginatedListOfTaxonomies",
+                "Paginated listing of taxonomies.",
+                "taxonomy.json",
+                PAGING_PARAMETERS,
+                "getTaxonomyById",
             ),
-            "/taxonomies/{id}": _detail("Full information on a taxonomy.", "taxonomy.json"),
+            "/taxonomies/{id}": _detail(
+                "getTaxonomyById", "Full information on a taxonomy.", "taxonomy.json"
+            ),
+            # The profile's operationIds of the two taxonomy_terms operations are each other's;
+            # here each is named for what it does.
             "/taxonomy_terms": _list(
-                "Paginated listing of taxonomy terms.", "taxonomy_term.json", PAGING_PARAMETERS
+                "getPaginatedListOfTaxonomyTerms",
+                "Paginated listing of taxonomy terms.",
+                "taxonomy_term.json",
+                PAGING_PARAMETERS,
+                "getTaxonomyTermById",
             ),
             "/taxonomy_terms/{id}": _detail(
-                "Full information on a taxonomy term.", "taxonomy_term.json"
+                "getTaxonomyTermById",
+                "Full information on a taxonomy term.",
+                "taxonomy_term.json",
             ),
             "/service_at_locations": _list(
+                "getPaginatedListOfServiceAtLocation",
                 "Paginated listing of services at locations with their one-to-one fields.",
                 "compiled/service_at_location_list.json",
                 filters,
+                "getServiceAtLocationWithNestedDataById",
             ),
             # The profile names compiled/service.json here, though its description (and this
             # feed) answer a fully nested service_at_location.
             "/service_at_locations/{id}": _detail(
+                "getServiceAtLocationWithNestedDataById",
                 "A fully nested service_at_location with all related data.",
                 "compiled/service_at_location.json",
             ),
