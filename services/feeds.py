@@ -222,7 +222,7 @@ def _filters(request: HttpRequest) -> FeedFilters:
     taxonomy = _uuid(request, "taxonomy_id")
     if taxonomy and taxonomy != _taxonomy()["id"]:
         kind_ids = frozenset()  # every term is in the feed's one taxonomy
-    filters = FeedFilters(
+    return FeedFilters(
         search=_search(request),
         kind_ids=kind_ids,
         minimum_age=_age(request, "minimum_age"),
@@ -232,7 +232,6 @@ def _filters(request: HttpRequest) -> FeedFilters:
         end_time=_time(request, "end_time"),
         district=district,
     )
-    return filters
 
 
 @dataclass(frozen=True)

@@ -157,11 +157,14 @@ class OfferForm(forms.ModelForm):
         label=_("Latitude of where you meet people in person"),
         help_text=_("In decimal degrees, like 51.5155. Leave both empty if you do not know."),
         required=False,
+        max_digits=9,
+        decimal_places=6,
         min_value=Decimal("49.8"),
         max_value=Decimal("60.9"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"}),
         error_messages={
             "invalid": _("Enter the latitude as a number, like 51.5155"),
+            "max_decimal_places": _("Enter the latitude with 6 decimal places or fewer"),
             "min_value": _("Enter a latitude in the UK, between 49.8 and 60.9"),
             "max_value": _("Enter a latitude in the UK, between 49.8 and 60.9"),
         },
@@ -170,11 +173,14 @@ class OfferForm(forms.ModelForm):
         label=_("Longitude of where you meet people in person"),
         help_text=_("In decimal degrees, negative west of Greenwich, like -0.0722."),
         required=False,
+        max_digits=9,
+        decimal_places=6,
         min_value=Decimal("-8.7"),
         max_value=Decimal("1.8"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"}),
         error_messages={
             "invalid": _("Enter the longitude as a number, like -0.0722"),
+            "max_decimal_places": _("Enter the longitude with 6 decimal places or fewer"),
             "min_value": _("Enter a longitude in the UK, between -8.7 and 1.8"),
             "max_value": _("Enter a longitude in the UK, between -8.7 and 1.8"),
         },
@@ -239,17 +245,6 @@ class OfferForm(forms.ModelForm):
     def clean_opening_hours_text(self) -> list[Session]:
         raw = self.cleaned_data.get("opening_hours_text", "")
         return hours_parse(clean_text(raw, multiline=True))
-
-    def _clean_degrees(self, name: str) -> Decimal | None:
-        value = self.cleaned_data.get(name)
-        # Six decimal places is about 10 cm: more is noise from a map, not a mistake.
-        return None if value is None else value.quantize(Decimal("0.000001"))
-
-    def clean_latitude(self) -> Decimal | None:
-        return self._clean_degrees("latitude")
-
-    def clean_longitude(self) -> Decimal | None:
-        return self._clean_degrees("longitude")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

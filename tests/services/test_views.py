@@ -185,7 +185,7 @@ def test_a_service_lead_enters_opening_hours_and_where_they_meet_people(
         _offer_post(
             service,
             opening_hours_text="Monday to Wednesday 09:00-17:00\nsat 10:00-12:30, 13:30-16:00",
-            latitude="51.5155312",
+            latitude="51.515531",
             longitude="-0.0722",
         ),
     )
@@ -224,6 +224,7 @@ def test_a_service_lead_enters_opening_hours_and_where_they_meet_people(
         ({"latitude": "51.5"}, "Enter both the latitude and the longitude"),
         ({"latitude": "51.5", "longitude": "0.5e9"}, "longitude in the UK"),
         ({"latitude": "-51.5", "longitude": "-0.07"}, "latitude in the UK"),
+        ({"latitude": "51.5155312", "longitude": "-0.07"}, "6 decimal places or fewer"),
     ],
 )
 def test_opening_hours_and_a_position_it_cannot_read_are_refused_with_a_message(
