@@ -152,6 +152,9 @@ def _offer_values(form: OfferForm) -> OfferValues:
         "languages": sorted(data["languages"]),
         "delivery_modes": sorted(data["delivery_modes"]),
         "is_active": data.get("is_active", False),
+        "opening_hours": data["opening_hours_text"],
+        "latitude": data.get("latitude"),
+        "longitude": data.get("longitude"),
     }
 
 

@@ -37,6 +37,7 @@ from referrals.models import (
 from reports.models import Report
 from reports.snapshot import snapshot_build
 from reports.suppression import PRIMARY, SECONDARY
+from services.models import DeliveryMode, Offer, OpeningHours
 from services.selectors import service_eligibility_asks, service_eligibility_check
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -61,6 +62,7 @@ def counts() -> dict[str, int]:
             "bookings": Booking.objects.count(),
             "reports": Report.objects.count(),
             "outbox": OutboxMessage.objects.count(),
+            "opening_hours": OpeningHours.objects.count(),
             # Entering the consortium scope is itself audited; everything else must not grow.
             "audit": AuditEvent.unscoped_objects.exclude(
                 action=AuditAction.CONSORTIUM_SCOPE
@@ -79,6 +81,14 @@ def test_the_demo_holds_every_situation_and_seeding_twice_changes_nothing() -> N
     today = timezone.localdate()
 
     with consortium_scope(reason="test: read the demo"):
+        # The directory the Open Referral feed publishes: every offer has opening hours, every
+        # in-person one a position, every member a public phone number.
+        offers = list(Offer.objects.all())
+        with_hours = set(OpeningHours.objects.values_list("offer_id", flat=True))
+        assert offers and {o.pk for o in offers} == with_hours
+        assert all(o.latitude for o in offers if DeliveryMode.IN_PERSON in o.delivery_modes)
+        assert all(m.phone for m in Member.objects.filter(is_synthetic=True))
+
         referrals = Referral.objects.filter(is_synthetic=True)
         # Every state of the lifecycle, at two or more members (the resident's landlord).
         for status in S.values:
