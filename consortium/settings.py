@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "audit",
     "outbox",
     "services",
+    "dataprotection",
     "referrals",
     "reports",
     "applications",
