@@ -316,7 +316,12 @@ class SharingForm(JourneyForm):
 
     def __init__(self, *args: Any, candidates: list[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._choice_field("members").choices = [(str(m.pk), m.name) for m in candidates]
+        members = self._choice_field("members")
+        members.choices = [(str(m.pk), m.name) for m in candidates]
+        # Nobody to choose (the landlord may not receive shared data until it signs the data
+        # sharing agreement, and no other member serves the area): the application is still
+        # taken, kept by the landlord, and waits for the coordinator.
+        members.required = bool(candidates)
 
     def session_data(self) -> dict[str, Any]:
         return {"members": [int(x) for x in self.cleaned_data["members"]], "consent": True}
