@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
+from dataprotection.selectors import consortium_overview
 from kernel.tabular import CsvWriter
 from members.actor import Actor
 from members.permissions import Perm
@@ -400,6 +401,8 @@ def coordinator(request: HttpRequest) -> HttpResponse:
             "overdue": list(selectors.overdue_across_members()[:200]),
             "load": selectors.provider_load(),
             "now": timezone.now(),
+            # Members the data sharing agreement keeps from receiving referrals, and why.
+            "sharing": consortium_overview(),
         }
     return render(request, "referrals/coordinator.html", context)
 
