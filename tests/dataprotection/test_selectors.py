@@ -86,7 +86,9 @@ def test_the_rule(
     assert standing.deadline == deadline
     assert standing.needs_action == (must_sign is not None)
     if state == Standing.GATED:
-        assert standing.reason == f"has not signed data sharing agreement {standing.current.version}"
+        assert (
+            standing.reason == f"has not signed data sharing agreement {standing.current.version}"
+        )
     else:
         assert standing.reason == ""
 
