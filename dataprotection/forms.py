@@ -48,7 +48,7 @@ class PublishForm(forms.Form):
     text = forms.CharField(
         label=_("Text of the agreement"),
         max_length=MAX_TEXT_CHARS,
-        widget=forms.Textarea(attrs={"rows": 20}),
+        widget=forms.Textarea(attrs={"rows": 20, "class": "textarea--wide"}),
         help_text=_("Published exactly as written here. It cannot be changed afterwards."),
         error_messages={"required": _("Enter the text of the agreement.")},
     )
@@ -75,7 +75,11 @@ class SignForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, version: str, member_name: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, agreement_id: int, version: str, member_name: str, **kwargs: Any
+    ) -> None:
+        # One form per version on the page (the one in force and an upcoming one): ids apart.
+        kwargs.setdefault("auto_id", f"id_%s_{agreement_id}")
         super().__init__(*args, **kwargs)
         self.fields["confirm"].label = _(
             "I have read version %(version)s of the data sharing agreement and sign it on "

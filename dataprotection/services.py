@@ -103,7 +103,7 @@ def agreement_publish(
                     "Version %(version)s takes effect on %(date)s: a new version must take "
                     "effect after it."
                 )
-                % {"version": latest.version, "date": date_format(latest.effective_from)}
+                % {"version": latest.version, "date": date_format(latest.effective_from, "j F Y")}
             )
         if SharingAgreement.objects.filter(version__iexact=version).exists():
             raise AgreementInvalid(

@@ -92,7 +92,10 @@ def _agreement_page(
     sign_forms = [
         (
             agreement,
-            forms.get(agreement.pk) or SignForm(version=agreement.version, member_name=member.name),
+            forms.get(agreement.pk)
+            or SignForm(
+                agreement_id=agreement.pk, version=agreement.version, member_name=member.name
+            ),
         )
         for agreement in to_sign
     ]
@@ -128,7 +131,9 @@ def sign(request: HttpRequest, agreement_id: int) -> HttpResponse:
     found = selectors.agreement_get(agreement_id=agreement_id)
     if found is None:
         raise Http404("Not found.")
-    form = SignForm(request.POST, version=found.version, member_name=member.name)
+    form = SignForm(
+        request.POST, agreement_id=found.pk, version=found.version, member_name=member.name
+    )
     if not form.is_valid():
         return _agreement_page(request, actor, forms={found.pk: form}, status=400)
     try:
@@ -145,7 +150,7 @@ def sign(request: HttpRequest, agreement_id: int) -> HttpResponse:
             "version": found.version,
             "member": member.name,
             "name": signature.signer_name,
-            "date": date_format(selectors.london_date(signature.signed_at)),
+            "date": date_format(selectors.london_date(signature.signed_at), "j F Y"),
         },
     )
     return redirect("dataprotection:agreement")
@@ -214,7 +219,10 @@ def publish(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Version %(version)s is published. It takes effect on %(date)s.")
-                % {"version": published.version, "date": date_format(published.effective_from)},
+                % {
+                    "version": published.version,
+                    "date": date_format(published.effective_from, "j F Y"),
+                },
             )
             return redirect("dataprotection:consortium")
     status = 400 if form.is_bound and form.errors else 200

@@ -112,6 +112,21 @@ def test_the_dpo_sees_an_upcoming_version_and_the_history(
     assert re.search(r"<td><a href=\"[^\"]+\">v1</a></td><td>Dana Patel</td>", body)
 
 
+def test_the_version_in_force_and_an_upcoming_one_each_have_their_own_form(
+    client: Client, dpo: Any, member_a: Any, coordinator: Any
+) -> None:
+    v1 = publish(coordinator, "v1", day(-1))
+    v2 = publish(coordinator, "v2", day(9))
+    client.force_login(dpo)
+    body = page(client, AGREEMENT)
+    ids = re.findall(r'<input type="checkbox" name="confirm" id="([^"]+)"', body)
+    assert ids == [f"id_confirm_{v1.pk}", f"id_confirm_{v2.pk}"]
+    refused = client.post(sign_url(v2), {}).content.decode()
+    assert f'href="#id_confirm_{v2.pk}"' in refused
+    client.post(sign_url(v2), {"confirm": "on"})
+    assert [s.agreement_id for s in signatures_of(member_a)] == [v2.pk]  # v1 still to sign
+
+
 def test_only_a_members_dpo_may_use_the_dpo_pages(
     client: Client, alice: Any, bob: Any, board_member: Any, coordinator: Any, resident_user: Any
 ) -> None:
@@ -265,7 +280,7 @@ def test_a_gated_members_staff_see_why_and_who_must_act(
         text = banner(page(client, url))
         assert "receives no referrals and is not offered to residents" in text
         assert "has not signed version v1 of the data sharing agreement" in text
-        assert "Who must act: your data protection officer, Dana Patel." in text
+        assert "Who must act: your data protection officer, Dana Patel, signs it" in text
     client.force_login(dpo)
     body = page(client, reverse("dashboard"))
     assert f'href="{AGREEMENT}"' in body and "Read and sign version v1" in banner(body)
