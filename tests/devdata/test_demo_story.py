@@ -230,9 +230,7 @@ def _assert_the_data_sharing_gate_shows() -> None:
         assert said and set(said) == {
             "Hyson Green: not offered: has not signed data sharing agreement v1."
         }
-        late = Application.objects.filter(submitted_at__date__gte=gated_since).exclude(
-            member=hyson
-        )
+        late = Application.objects.filter(submitted_at__date__gte=gated_since).exclude(member=hyson)
         assert late.exists()
         assert not [a for a in late if hyson.pk in a.shared_with_member_ids]
 
