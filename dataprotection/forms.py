@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dataprotection.services import MAX_GRACE_DAYS, VERSION_PATTERN
+from dataprotection.services import MAX_DAYS_AHEAD, MAX_GRACE_DAYS, VERSION_PATTERN
 
 # A generous bound: an agreement runs to a few thousand words, never to megabytes.
 MAX_TEXT_CHARS = 100_000
@@ -21,7 +22,9 @@ class PublishForm(forms.Form):
     )
     effective_from = forms.DateField(
         label=_("Takes effect on"),
-        help_text=_("Today or later, and after every version already published."),
+        help_text=_(
+            "Today or later (within two years), and after every version already published."
+        ),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={
             "required": _("Enter the date the version takes effect."),
@@ -63,8 +66,11 @@ class PublishForm(forms.Form):
 
     def clean_effective_from(self) -> Any:
         value = self.cleaned_data["effective_from"]
-        if value < timezone.localdate():
+        today = timezone.localdate()
+        if value < today:
             raise forms.ValidationError(_("The date it takes effect cannot be in the past."))
+        if value > today + timedelta(days=MAX_DAYS_AHEAD):
+            raise forms.ValidationError(_("The date it takes effect must be within two years."))
         return value
 
 

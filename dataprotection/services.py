@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
 MAX_GRACE_DAYS = 365
+# A version is published to take effect soon, not in a decade (and a date near the end of the
+# calendar plus a grace period would not be a date at all).
+MAX_DAYS_AHEAD = 366 * 2
 
 
 class AgreementInvalid(DomainError):
@@ -94,6 +97,8 @@ def agreement_publish(
         )
     if effective_from < today:
         raise AgreementInvalid(_("The date it takes effect cannot be in the past."))
+    if effective_from > today + timedelta(days=MAX_DAYS_AHEAD):
+        raise AgreementInvalid(_("The date it takes effect must be within two years."))
     with consortium_scope(reason="data protection: publish the agreement", user_id=actor.user_id):
         _lock_agreements()
         latest = SharingAgreement.objects.order_by("-effective_from").first()

@@ -57,6 +57,7 @@ def test_publish_stores_the_version_with_its_checksum_and_grace_and_audits_it(
         ("v 2", 1, 0, "letters, digits"),
         ("", 1, 0, "letters, digits"),
         ("v2", -1, 0, "cannot be in the past"),
+        ("v2", 800, 0, "within two years"),
         ("v2", 1, -1, "0 to 365"),
         ("v2", 1, 366, "0 to 365"),
         ("v2", 5, 0, "must take effect after it"),  # v1 takes effect on day 5
