@@ -23,7 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from dataprotection.selectors import SharingRecord
 from devdata.seeds.applications import seed_applications_demo
+from devdata.seeds.dataprotection import seed_dataprotection_demo
 from devdata.seeds.learning import seed_learning_demo
 from devdata.seeds.procurement import seed_procurement_demo
 from devdata.seeds.referrals import Cast, seed_referrals_demo, seed_referrals_history
@@ -398,6 +400,7 @@ def _seed_referrals(
     services: dict[str, Service],
     caseworkers: dict[int, list[User]],
     result: SeedResult,
+    sharing: SharingRecord,
 ) -> None:
     """A year and a half of referrals, and every situation at three members (see
     devdata/seeds/referrals.py). Nothing is added when referrals are already seeded."""
@@ -410,7 +413,7 @@ def _seed_referrals(
         coordinator=User.objects.get(email=f"coordinator@{DEMO_EMAIL_DOMAIN}"),
     )
     result.created_referrals = seed_referrals_history(
-        rng, cast, quarters=_quarter_starts(timezone.localdate(), 6), now=now
+        rng, cast, quarters=_quarter_starts(timezone.localdate(), 6), now=now, sharing=sharing
     )
 
 
@@ -428,7 +431,14 @@ def seed_demo(*, report_quarters: int = 4, member_report_quarters: int = 1) -> S
         _seed_offers(rng, members, services)
         _seed_directory_details(members)
         caseworkers = _seed_staff(members, result)
-        _seed_referrals(rng, members, services, caseworkers, result)
+        # Before the referrals: their history is routed with each day's data sharing gate.
+        sharing = seed_dataprotection_demo(
+            rng,
+            members=members,
+            coordinator=User.objects.get(email=f"coordinator@{DEMO_EMAIL_DOMAIN}"),
+            today=timezone.localdate(),
+        )
+        _seed_referrals(rng, members, services, caseworkers, result, sharing)
         seed_referrals_demo()  # contact snapshots that providers see after accepting
         # Each capability seeds its own synthetic demo data; each is idempotent.
         seed_procurement_demo(rng)

@@ -10,6 +10,7 @@ from django.db.models import CharField, Count, Exists, Func, OuterRef, Prefetch,
 from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext_lazy as _
 
+from dataprotection.selectors import SharingGate, sharing_gate
 from members.models import Member
 from services.models import DeliveryMode, Offer, OpeningHours, Service, ServiceStatus
 
@@ -131,17 +132,31 @@ def service_offers_active(*, service: Service) -> QuerySet[Offer]:
 
 
 def service_candidate_members(
-    *, service: Service, district: str, language: str, landlord: Member | None
+    *,
+    service: Service,
+    district: str,
+    language: str,
+    landlord: Member | None,
+    gate: SharingGate | None = None,
 ) -> list[Member]:
     """The members who may receive an application: the resident's landlord, and the members
     whose active offer could deliver the service to this resident (their area, and their
     language where any provider speaks it; otherwise every provider in the area, who will use an
-    interpreter). The resident's consent names exactly these."""
-    in_area = offers_serving_district(service_offers_active(service=service), district)
+    interpreter). The resident's consent names exactly these.
+
+    A member that may not receive shared data now (it has not signed the data sharing agreement
+    in force: dataprotection/selectors.py) is never offered, the landlord included; the gate is
+    applied before the language preference, so a gated speaker of the resident's language does
+    not hide the others. `gate` is today's unless given (the demo's history passes its own)."""
+    gate = gate or sharing_gate()
+    blocked = list(gate.blocked)
+    in_area = offers_serving_district(service_offers_active(service=service), district).exclude(
+        member_id__in=blocked
+    )
     speaking = in_area.filter(languages__contains=[language]) if language else in_area
     offers = speaking if speaking.exists() else in_area
     members = {offer.member for offer in offers}
-    if landlord is not None:
+    if landlord is not None and gate.allows(landlord.pk):
         members.add(landlord)
     return sorted(members, key=lambda m: m.name)
 

@@ -194,6 +194,8 @@ def test_the_demo_holds_every_situation_and_seeding_twice_changes_nothing() -> N
     for application in applications:
         _assert_valid_as_submitted(application)
 
+    _assert_the_data_sharing_gate_shows()
+
     # The latest quarter's consortium pack: every figure has something to show.
     quarter = last_completed_quarter(today)
     with consortium_scope(reason="test: read the report"):
@@ -215,6 +217,43 @@ def test_the_demo_holds_every_situation_and_seeding_twice_changes_nothing() -> N
 
     seed_demo(report_quarters=1, member_report_quarters=0)
     assert counts() == first
+
+
+def _assert_the_data_sharing_gate_shows() -> None:
+    """One illustrative agreement, signed by every DPO but Hyson Green's, whose grace period
+    ended two weeks ago: Hyson Green is gated now, and the history agrees day by day."""
+    from dataprotection.models import AgreementSignature, SharingAgreement
+    from dataprotection.selectors import sharing_gate
+
+    [agreement] = SharingAgreement.objects.all()
+    assert agreement.text.startswith("ILLUSTRATIVE TEXT") and "not legal advice" in agreement.text
+    hyson = Member.objects.get(slug="hyson-green")
+    assert agreement.grace_until is not None and agreement.grace_until < timezone.localdate()
+    with consortium_scope(reason="test: the demo's signatures"):
+        signed = set(AgreementSignature.objects.values_list("member_id", flat=True))
+        assert signed == set(Member.objects.exclude(pk=hyson.pk).values_list("pk", flat=True))
+        gate = sharing_gate()
+        assert gate.blocked == {hyson.pk: "has not signed data sharing agreement v1"}
+        gated_since = agreement.grace_until + timedelta(days=1)
+        referrals = Referral.objects.filter(is_synthetic=True)
+        # Before the gate Hyson Green received referrals; since, none was routed to it, and
+        # decisions say why; no resident's sharing page offered it since.
+        assert referrals.filter(provider=hyson, routed_at__date__lt=gated_since).exists()
+        assert not RoutingDecision.objects.filter(
+            provider=hyson, decided_at__date__gte=gated_since
+        ).exists()
+        said = [
+            r["text"]
+            for d in RoutingDecision.objects.filter(decided_at__date__gte=gated_since)
+            for r in d.reasons
+            if r["member_id"] == hyson.pk
+        ]
+        assert said and set(said) == {
+            "Hyson Green: not offered: has not signed data sharing agreement v1."
+        }
+        late = Application.objects.filter(submitted_at__date__gte=gated_since).exclude(member=hyson)
+        assert late.exists()
+        assert not [a for a in late if hyson.pk in a.shared_with_member_ids]
 
 
 def _assert_valid_as_submitted(application: Application) -> None:
