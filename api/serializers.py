@@ -216,7 +216,14 @@ class ReferralContactSerializer(serializers.ModelSerializer):
             "date_of_birth",
             "preferred_language",
             "contact_method",
+            "sms_failed_at",
         ]
+        extra_kwargs = {
+            "sms_failed_at": {
+                "help_text": "When GOV.UK Notify refused texts to this phone number (null: "
+                "none refused): call instead."
+            }
+        }
 
 
 class OutcomeSerializer(serializers.ModelSerializer):

@@ -18,9 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from applications.models import EqualityMonitoring, StatusCheckCode
@@ -33,8 +31,9 @@ from members.actor import Actor
 from members.models import Member
 from members.permissions import Perm
 from members.scoping import consortium_scope, member_scope
-from notifications.services import email_enqueue
+from notifications.services import resident_notice_send_now, resident_notify
 from outbox.services import outbox_enqueue
+from referrals.channels import status_code_reach
 from referrals.models import (
     Application,
     LawfulBasis,
@@ -414,7 +413,8 @@ def _create(*, data: ApplicationInput, checked: CheckedApplication) -> Applicati
         member_id=owner_id,
         dedupe_key=f"route:{referral.pk}",
     )
-    email_enqueue(
+    # By email or text, as the resident chose (referrals/channels.py decides when it is sent).
+    resident_notify(
         kind="application_received",
         member_id=owner_id,
         ids={"application_id": application.pk},
@@ -574,8 +574,9 @@ def _find_by_reference(reference: str) -> tuple[int, int] | None:
 
 
 def status_code_issue(*, reference: str) -> bool:
-    """Email a one-time code to the address on the application. Returns whether one was sent;
-    the caller must not tell the resident (it would reveal which references exist)."""
+    """Send a one-time code to the resident's address, or by text to their number when that is
+    how they chose to be contacted (referrals.channels.status_code_reach). Returns whether one
+    was sent; the caller must not tell the resident (it would reveal which references exist)."""
     found = _find_by_reference(reference)
     if found is None:
         return False
@@ -589,9 +590,11 @@ def status_code_issue(*, reference: str) -> bool:
         recent = StatusCheckCode.objects.filter(
             application=application, created_at__gte=now - STATUS_CODE_TTL
         ).count()
-        if recent >= STATUS_CODES_PER_WINDOW or not application.resident.email:
+        reach = status_code_reach(application)
+        if recent >= STATUS_CODES_PER_WINDOW or not reach.channels:
             logger.info(
-                "status code not sent for application %s (limit or no email)", application.reference
+                "status code not sent for application %s (limit or no channel)",
+                application.reference,
             )
             return False
         StatusCheckCode.objects.create(
@@ -600,26 +603,14 @@ def status_code_issue(*, reference: str) -> bool:
             code_hash=_code_hash(application.pk, code),
             expires_at=now + STATUS_CODE_TTL,
         )
-        recipient = application.resident.email
-        language = application.language or settings.LANGUAGE_CODE
     # Sent now rather than through the outbox: the outbox would have to store the code, and it
     # is worth nothing after 15 minutes anyway.
-    with translation.override(language):
-        context = {
-            "code": code,
-            "minutes": int(STATUS_CODE_TTL.total_seconds() // 60),
-            "reference": reference,
-        }
-        subject = " ".join(
-            render_to_string("emails/application_status_code_subject.txt", context).split()
-        )
-        body = render_to_string("emails/application_status_code.txt", context)
-    try:
-        send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [recipient])
-    except OSError as exc:
-        logger.warning("status code email for %s failed: %s", reference, type(exc).__name__)
-        return False
-    return True
+    context = {
+        "code": code,
+        "minutes": int(STATUS_CODE_TTL.total_seconds() // 60),
+        "reference": reference,
+    }
+    return resident_notice_send_now(kind="application_status_code", reach=reach, context=context)
 
 
 @dataclass(frozen=True)

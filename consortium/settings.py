@@ -405,6 +405,20 @@ else:
         }
     }
 
+# --- Text messages (GOV.UK Notify) ----------------------------------------------------------------
+# "notify" sends through GOV.UK Notify; "file" writes each text to SMS_FILE_PATH (the demo and the
+# tests, like the email file backend). Production defaults to Notify, and `check --deploy` says
+# what is missing (consortium/checks.py) rather than texts quietly going to files.
+SMS_BACKEND = env.choice("SMS_BACKEND", "notify" if PRODUCTION else "file", ["notify", "file"])
+SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH") or VAR_DIR / "sms")
+# One Notify template whose whole body is ((body)): the portal renders each text itself, in the
+# resident's language, so there is no template per kind and language to keep in step in Notify.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY")
+NOTIFY_SMS_TEMPLATE_ID = env.str("NOTIFY_SMS_TEMPLATE_ID")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+# A text that Notify has not answered within this many seconds is retried later (the outbox).
+NOTIFY_TIMEOUT_SECONDS = env.int("NOTIFY_TIMEOUT_SECONDS", 10, minimum=1)
+
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Bearer first: an unauthenticated call gets 401 with `WWW-Authenticate: Bearer`.

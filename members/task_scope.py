@@ -9,6 +9,7 @@ its work, so a second delivery of the same message does nothing.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -29,6 +30,10 @@ def _scoped_task(
     options.setdefault("ignore_result", True)
 
     def decorator(fn: Callable[..., Any]) -> Any:
+        # A task that names the message (to tell an outside service which message a call is,
+        # say) is given its id; the others never see it.
+        wants_message_id = "outbox_message_id" in inspect.signature(fn).parameters
+
         @shared_task(name=name, **options)
         @functools.wraps(fn)
         def task(outbox_message_id: str | None = None, **kwargs: Any) -> Any:
@@ -38,6 +43,8 @@ def _scoped_task(
                 ):
                     logger.info("%s: message %s already processed", name, outbox_message_id)
                     return None
+                if wants_message_id:
+                    kwargs["outbox_message_id"] = outbox_message_id
                 return fn(**kwargs)
 
         return task

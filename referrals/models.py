@@ -67,6 +67,13 @@ class Resident(MemberOwnedModel):
     )
     is_synthetic = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # GOV.UK Notify refused texts to this number (notifications/sms.py: not a mobile, not a
+    # valid number). The failure belongs to the number, so it stops counting as soon as the
+    # resident's number is another one, and a text that goes through clears it
+    # (referrals.services.resident_sms_result_record; referrals.channels reads it).
+    sms_failed_at = models.DateTimeField(null=True, blank=True)
+    sms_failure_reason = models.CharField(max_length=30, blank=True)
+    sms_failed_phone = models.CharField(max_length=40, blank=True)
 
     # A resident signed in by emailed code sees their own records (/apply/mine/).
     rls_extra_condition = "user_id = NULLIF(current_setting('app.user_id', true), '')::bigint"
@@ -392,6 +399,10 @@ class ReferralContact(MemberOwnedModel):
         max_length=10, choices=ContactMethod.choices, default=ContactMethod.EMAIL
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Texts to this snapshot's number fail (copied from the resident's record, which the
+    # provider cannot read): its caseworker is told to call instead.
+    sms_failed_at = models.DateTimeField(null=True, blank=True)
+    sms_failure_reason = models.CharField(max_length=30, blank=True)
 
     # Correlated EXISTS (a primary-key probe per row), not "referral_id IN (SELECT ...)": the
     # IN form made PostgreSQL hash every accepted referral of the provider on each read

@@ -31,8 +31,10 @@ from kernel.errors import DomainError
 from members.actor import Actor
 from members.models import Member
 from members.permissions import Perm
-from members.scoping import current_scope
-from notifications.services import email_enqueue
+from members.scoping import current_scope, member_scope
+from notifications.registry import SmsRecipient
+from notifications.services import email_enqueue, resident_notify
+from notifications.sms import same_number
 from outbox.services import outbox_enqueue
 from referrals import routing
 from referrals.models import (
@@ -160,9 +162,10 @@ def _transition(
     return event
 
 
-def _email_resident(referral: Referral, kind: str = "referral_status") -> None:
-    # Built in the landlord's scope: the landlord holds the resident's address.
-    email_enqueue(
+def _notify_resident(referral: Referral, kind: str = "referral_status") -> None:
+    # By email or text (referrals.channels), chosen when sent, in the landlord's scope: the
+    # landlord holds the resident's record, which the provider making the change cannot read.
+    resident_notify(
         kind=kind,
         member_id=referral.member_id,
         ids={"referral_id": referral.pk, "status": referral.status},
@@ -179,7 +182,9 @@ def referral_snapshot_contact(*, referral: Referral) -> ReferralContact:
     if existing is not None:
         return existing
     application = Application.objects.get(pk=referral.application_id)
-    resident = Resident.objects.get(pk=application.resident_id)
+    # Locked: a refused text recorded at the same moment (resident_sms_result_record) either
+    # lands before this reads the record, or finds this snapshot once it is committed.
+    resident = Resident.objects.select_for_update().get(pk=application.resident_id)
     if referral.resident_user_id is None and resident.user_id is not None:
         # The resident signed up after applying: let them see the referral too.
         referral.resident_user_id = resident.user_id
@@ -198,7 +203,7 @@ def referral_contact_build(
     later application with the same email must not redirect this provider). An application
     stored without a snapshot (demo and scale data) falls back to the resident's record."""
     if application is not None and application.contact_full_name:
-        return ReferralContact(
+        contact = ReferralContact(
             member_id=referral.member_id,
             referral=referral,
             full_name=application.contact_full_name,
@@ -211,18 +216,61 @@ def referral_contact_build(
             or resident.preferred_language,
             contact_method=application.contact_method or resident.contact_method,
         )
-    return ReferralContact(
-        member_id=referral.member_id,
-        referral=referral,
-        full_name=resident.full_name,
-        email=resident.email,
-        phone=resident.phone,
-        postcode=resident.postcode,
-        address=resident.address,
-        date_of_birth=resident.date_of_birth,
-        preferred_language=resident.preferred_language,
-        contact_method=resident.contact_method,
-    )
+    else:
+        contact = ReferralContact(
+            member_id=referral.member_id,
+            referral=referral,
+            full_name=resident.full_name,
+            email=resident.email,
+            phone=resident.phone,
+            postcode=resident.postcode,
+            address=resident.address,
+            date_of_birth=resident.date_of_birth,
+            preferred_language=resident.preferred_language,
+            contact_method=resident.contact_method,
+        )
+    if resident.sms_failed_at is not None and same_number(resident.sms_failed_phone, contact.phone):
+        contact.sms_failed_at = resident.sms_failed_at
+        contact.sms_failure_reason = resident.sms_failure_reason
+    return contact
+
+
+def resident_sms_result_record(*, recipient: SmsRecipient, failure: str | None) -> None:
+    """How a text to a resident went (notifications tells every outcome, referrals/apps.py):
+    a refused number is written on the resident's record and on the contact snapshots with that
+    number, which are what a provider's caseworker sees ("texts to this number fail: call
+    instead"); a text that went through to a number clears both for that number. Runs in the
+    landlord's scope (the text's own, or entered here for the status-check code, which is sent
+    outside any scope)."""
+    if recipient.resident_id is None or recipient.member_id is None:
+        return
+    with member_scope(recipient.member_id):
+        resident = Resident.objects.select_for_update().filter(pk=recipient.resident_id).first()
+        if resident is None:
+            return
+        contacts = ReferralContact.objects.filter(referral__application__resident_id=resident.pk)
+        if failure is None:
+            if (
+                not resident.sms_failed_at
+                and not contacts.filter(sms_failed_at__isnull=False).exists()
+            ):
+                return  # the usual case: nothing to clear
+            failed_at, reason = None, ""
+            if same_number(resident.sms_failed_phone, recipient.phone):
+                resident.sms_failed_phone = ""
+                resident.sms_failed_at, resident.sms_failure_reason = None, ""
+        else:
+            failed_at, reason = timezone.now(), failure[:30]
+            resident.sms_failed_phone = recipient.phone[:40]
+            resident.sms_failed_at, resident.sms_failure_reason = failed_at, reason
+        resident.save(update_fields=["sms_failed_at", "sms_failure_reason", "sms_failed_phone"])
+        same = [c.pk for c in contacts.only("pk", "phone") if same_number(c.phone, recipient.phone)]
+        ReferralContact.objects.filter(pk__in=same).update(
+            sms_failed_at=failed_at, sms_failure_reason=reason
+        )
+        logger.info(
+            "resident %s: texts %s", resident.pk, f"refused ({reason})" if failure else "work"
+        )
 
 
 def _declined_member_ids(referral: Referral) -> frozenset[int]:
@@ -406,7 +454,7 @@ def referral_accept(*, referral_id: int, actor: Actor) -> Referral:
     referral.sla_first_contact_due = due_at(now, service.sla_first_contact_days)
     referral.save()
     _audit(referral, actor.user_id, "accepted")
-    _email_resident(referral)
+    _notify_resident(referral)
     return referral
 
 
@@ -590,7 +638,7 @@ def referral_close(*, referral_id: int, actor: Actor) -> Referral:
     referral.closed_by = actor.user
     referral.save()
     _audit(referral, actor.user_id, "closed")
-    _email_resident(referral)
+    _notify_resident(referral)
     return referral
 
 
@@ -604,7 +652,7 @@ def _withdraw_locked(referral: Referral, *, user_id: int | None) -> None:
     referral.withdrawn_by_id = user_id
     referral.save()
     _audit(referral, user_id, "withdrawn by the resident")
-    _email_resident(referral)
+    _notify_resident(referral)
     if referral.provider_id:
         email_enqueue(
             kind="referral_withdrawn",

@@ -33,6 +33,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         use_owner_credentials(settings.DATABASE_OWNER_URL)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _texts_go_to_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The file backend (the test default, like the demo's) writes here, never to var/sms/;
+    a test that reads the files gives itself its own folder (tests/notifications/conftest.py)."""
+    settings.SMS_FILE_PATH = tmp_path_factory.mktemp("sms")
+
+
 @pytest.fixture(autouse=True)
 def _ownership_markers_are_observed(request: pytest.FixtureRequest) -> Iterator[None]:
     """A test marked `ownership("name", ...)` must request each URL it names (the URL meta-test

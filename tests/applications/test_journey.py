@@ -8,7 +8,7 @@ from django.test import Client
 
 from applications.models import EqualityMonitoring
 from members.scoping import consortium_scope, member_scope
-from notifications.task_names import TASK_SEND_EMAIL
+from notifications.task_names import TASK_SEND_RESIDENT_NOTICE
 from outbox.models import OutboxMessage
 from referrals.models import Application, Referral, ReferralStatus
 from referrals.task_names import TASK_ROUTE
@@ -46,7 +46,7 @@ def test_a_resident_applies_and_gets_a_reference(client: Client, service, offers
     assert "Amina" not in referral.need_summary
     assert equality.ethnicity == "asian_bangladeshi"
     tasks = set(OutboxMessage.objects.values_list("task_name", flat=True))
-    assert tasks == {TASK_ROUTE, TASK_SEND_EMAIL}
+    assert tasks == {TASK_ROUTE, TASK_SEND_RESIDENT_NOTICE}
 
 
 @pytest.mark.ownership("applications:check")
@@ -207,7 +207,7 @@ def test_too_young_is_told_why(client: Client, service, offers, member_a) -> Non
 def test_the_confirmation_email_is_sent_in_the_residents_language(
     client: Client, service, offers, member_a
 ) -> None:
-    from notifications.services import email_send
+    from notifications.services import resident_notice_send
 
     walk(client, service, member_a)
     client.post(
@@ -218,12 +218,13 @@ def test_the_confirmation_email_is_sent_in_the_residents_language(
     client.post(
         f"/apply/{service.slug}/check/", {"idempotency_key": idempotency_key(client, service)}
     )
-    message = OutboxMessage.objects.get(task_name=TASK_SEND_EMAIL)
+    message = OutboxMessage.objects.get(task_name=TASK_SEND_RESIDENT_NOTICE)
     assert message.kwargs["ids"].keys() == {"application_id"}  # ids only, no personal data
     mail.outbox.clear()
     with member_scope(member_a.pk):  # as the consumer runs it
-        email_send(kind=message.kwargs["kind"], ids=message.kwargs["ids"])
+        channel = resident_notice_send(kind=message.kwargs["kind"], ids=message.kwargs["ids"])
         reference = Application.objects.get().reference
+    assert channel == "email"  # the resident chose email
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert reference in sent.subject and reference in sent.body

@@ -24,6 +24,7 @@ RESIDENT_FACING = (
     "templates/base.html",
     "templates/home.html",
     "templates/emails/application_",
+    "templates/sms/",
     "applications/forms.py",
     "applications/models.py",
     "applications/selectors.py",

@@ -163,6 +163,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "SECURE_", "SESSION_"))
+        and not k.startswith(("NOTIFY_", "SMS_"))
         and k not in {"SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST", "DEMO_MODE"}
     }
     return {
@@ -176,6 +177,10 @@ def production_env(**overrides: str) -> dict[str, str]:
         ),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "EMAIL_HOST": "smtp.example.org",
+        # Production sends texts through GOV.UK Notify; check --deploy wants it configured.
+        "NOTIFY_API_KEY": "check-26785a09-ab16-4eb0-8407-a37497a57506"
+        "-3d844edf-8d35-48ac-975b-e847b4f122b0",
+        "NOTIFY_SMS_TEMPLATE_ID": "f33517ff-2a88-4f6e-b855-c550268ce08a",
         **overrides,
     }
 
@@ -246,6 +251,13 @@ def test_check_deploy_fails_when_a_production_protection_is_switched_off() -> No
     result = run(DEPLOY_CHECK, SECURE_SSL_REDIRECT="false")
     assert result.returncode != 0
     assert "security.W008" in result.stderr + result.stdout
+
+
+def test_check_deploy_fails_when_notify_has_no_key() -> None:
+    result = run(DEPLOY_CHECK, NOTIFY_API_KEY="")
+    assert result.returncode != 0
+    assert "consortium.E004" in result.stderr + result.stdout
+    assert "NOTIFY_API_KEY is not set" in result.stderr + result.stdout
 
 
 def test_a_bad_value_stops_the_deploy_check_and_names_the_variable() -> None:
