@@ -10,12 +10,9 @@ change becomes a message on the page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,36 +30,12 @@ from dataprotection.services import (
     agreement_publish,
     agreement_sign,
 )
-from members.actor import Actor
+from members.actor import Actor, MemberActor
 from members.models import Member
+from members.pages import staff_page
 from members.permissions import Perm
 from members.scoping import consortium_scope
 from members.selectors import member_of
-
-View = Callable[..., HttpResponse]
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined]
-
-
-def require_perm(perm: Perm, *, member: bool = False) -> Callable[[View], View]:
-    """Signed in and allowed (members/permissions.py), and working for a member when `member`;
-    otherwise 403. The member is always the signed-in person's own."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            actor = _actor(request)
-            if not actor.can(perm) or (member and actor.member_id is None):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
 
 # --- The DPO's page ------------------------------------------------------------------------------
 
@@ -118,15 +91,14 @@ def _agreement_page(
 
 
 @require_GET
-@require_perm(Perm.SIGN_SHARING_AGREEMENT, member=True)
-def agreement(request: HttpRequest) -> HttpResponse:
-    return _agreement_page(request, _actor(request))
+@staff_page(Perm.SIGN_SHARING_AGREEMENT, member=True)
+def agreement(request: HttpRequest, actor: MemberActor) -> HttpResponse:
+    return _agreement_page(request, actor)
 
 
 @require_POST
-@require_perm(Perm.SIGN_SHARING_AGREEMENT, member=True)
-def sign(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+@staff_page(Perm.SIGN_SHARING_AGREEMENT, member=True)
+def sign(request: HttpRequest, actor: MemberActor, agreement_id: int) -> HttpResponse:
     member = _own_member(actor)
     found = selectors.agreement_get(agreement_id=agreement_id)
     if found is None:
@@ -157,11 +129,10 @@ def sign(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 
 @require_GET
-@login_required
-def version(request: HttpRequest, agreement_id: int) -> HttpResponse:
+@staff_page(Perm.SIGN_SHARING_AGREEMENT, Perm.PUBLISH_SHARING_AGREEMENT, member=False)
+def version(request: HttpRequest, actor: Actor, agreement_id: int) -> HttpResponse:
     """One version's text: for a DPO with their own member's signature of it, for the
     coordinator with how many members signed it."""
-    actor = _actor(request)
     dpo = actor.can(Perm.SIGN_SHARING_AGREEMENT) and actor.member_id is not None
     coordinator = actor.can(Perm.PUBLISH_SHARING_AGREEMENT)
     if not (dpo or coordinator):
@@ -186,9 +157,8 @@ def version(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 
 @require_GET
-@require_perm(Perm.PUBLISH_SHARING_AGREEMENT)
-def consortium(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+@staff_page(Perm.PUBLISH_SHARING_AGREEMENT, member=False)
+def consortium(request: HttpRequest, actor: Actor) -> HttpResponse:
     reason = "data protection: who signed the agreement"
     with consortium_scope(reason=reason, user_id=actor.user_id):
         overview = selectors.consortium_overview()
@@ -196,9 +166,8 @@ def consortium(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@require_perm(Perm.PUBLISH_SHARING_AGREEMENT)
-def publish(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+@staff_page(Perm.PUBLISH_SHARING_AGREEMENT, member=False)
+def publish(request: HttpRequest, actor: Actor) -> HttpResponse:
     latest = selectors.agreement_latest()
     form = PublishForm(
         request.POST if request.method == "POST" else None,
