@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.models import AuditEvent
+from dataprotection.selectors import sharing_gate
 from learning.models import Booking, Course, CourseSession
 from members.models import Member
 from procurement.models import Contract, Participation, SpendRecord
@@ -48,6 +49,11 @@ class MemberRefSerializer(serializers.ModelSerializer):
 class MemberSerializer(serializers.ModelSerializer):
     website = serializers.CharField(read_only=True, help_text="May be empty.")
     email = serializers.CharField(read_only=True, help_text="May be empty.")
+    receives_shared_data = serializers.SerializerMethodField(
+        help_text="Whether the member may receive residents' applications and referrals today: "
+        "false until it signs the data sharing agreement in force. A member that is false is "
+        "refused in an application's share_with, and routing never sends it a referral."
+    )
 
     class Meta:
         model = Member
@@ -61,7 +67,13 @@ class MemberSerializer(serializers.ModelSerializer):
             "email",
             "phone",
             "description",
+            "receives_shared_data",
         ]
+
+    def get_receives_shared_data(self, member: Member) -> bool:
+        # The view reads the gate once for the whole page (MemberViewSet.get_serializer_context).
+        gate = self.context.get("sharing_gate") or sharing_gate()
+        return bool(gate.allows(member.pk))
 
 
 class ServiceQuestionSerializer(serializers.ModelSerializer):

@@ -19,6 +19,7 @@ from api import serializers as s
 from api.base import ScopedViewSet, parse_id, require_member
 from api.errors import errors
 from audit.models import AuditEvent
+from dataprotection.selectors import sharing_gate
 from kernel.calendar import Quarter
 from learning.models import Booking, Course, CourseSession
 from learning.selectors import access_booking_by_id, access_course_by_id, course_catalogue
@@ -76,6 +77,14 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     def safely_get_queryset(self, actor: Actor) -> QuerySet[Member]:
         return Member.objects.all()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # receives_shared_data: the data sharing agreement's gate, read once per request (not
+        # while drf-spectacular builds the schema, which reads no data).
+        context = dict(super().get_serializer_context())
+        if not getattr(self, "swagger_fake_view", False):
+            context["sharing_gate"] = sharing_gate()
+        return context
 
 
 @extend_schema_view(

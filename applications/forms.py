@@ -338,7 +338,12 @@ class SharingForm(JourneyForm):
         self, *args: Any, candidates: list[Member], assisted: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self._choice_field("members").choices = [(str(m.pk), m.name) for m in candidates]
+        members = self._choice_field("members")
+        members.choices = [(str(m.pk), m.name) for m in candidates]
+        # Nobody to choose (the landlord may not receive shared data until it signs the data
+        # sharing agreement, and no other member serves the area): the application is still
+        # taken, kept by the landlord, and waits for the coordinator.
+        members.required = bool(candidates)
         if assisted:
             self.fields["members"].label = _("Who may receive the resident's application?")
             self.fields["consent"].label = _(

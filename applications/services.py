@@ -219,7 +219,10 @@ def application_check(*, data: ApplicationInput) -> CheckedApplication:
         landlord=landlord,
     )
     chosen = set(data.shared_with_member_ids)
-    if not chosen:
+    # Nobody to choose (the landlord may not receive shared data until it signs the data
+    # sharing agreement, and no other member serves the area): the landlord keeps it and the
+    # coordinator routes it once someone can.
+    if not chosen and (candidates or landlord is None):
         raise SharingRefused(
             translation.gettext(
                 "Select at least one housing association that may receive your application"

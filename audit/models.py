@@ -41,6 +41,9 @@ class AuditObjectType(models.TextChoices):
     REFERRAL = "referral", "Referral"
     REFERRAL_CONTACT = "referral_contact", "Resident's contact details on a referral"
     REFERRAL_INBOX = "referral_inbox", "Referral inbox"
+    # Data protection
+    SHARING_AGREEMENT = "sharing_agreement", "Data sharing agreement"
+    SHARING_AGREEMENT_SIGNATURE = "sharing_agreement_signature", "Data sharing agreement signature"
     # The catalogue
     OFFER = "offer", "Service offer"
     # Procurement

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from django.conf import settings
+from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent, AuditObjectType
 
@@ -15,8 +17,12 @@ def audit_record(
     object_type: AuditObjectType | Literal[""] = "",
     object_id: str | int = "",
     reason: str = "",
+    at: datetime | None = None,
 ) -> AuditEvent:
+    """`at` is for records written with the time they happened (the demo's past); the portal
+    leaves it out."""
     return AuditEvent.unscoped_objects.create(
+        at=at or timezone.now(),
         actor_id=actor_id,
         member_id=member_id,
         action=action,

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "audit",
     "outbox",
     "services",
+    "dataprotection",
     "referrals",
     "reports",
     "applications",
@@ -122,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "consortium.context_processors.portal",
+                "dataprotection.context_processors.sharing_agreement",
             ],
         },
     }

@@ -20,6 +20,7 @@ urlpatterns = [
     path("procurement/", include("procurement.urls")),
     path("learning/", include("learning.urls")),
     path("reports/", include("reports.urls")),
+    path("data-protection/", include("dataprotection.urls")),
     path("api/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

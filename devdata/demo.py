@@ -11,6 +11,7 @@ import functools
 import random
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -22,7 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from dataprotection.selectors import SharingRecord
 from devdata.seeds.applications import seed_applications_demo
+from devdata.seeds.dataprotection import seed_dataprotection_demo
 from devdata.seeds.learning import seed_learning_demo
 from devdata.seeds.procurement import seed_procurement_demo
 from devdata.seeds.referrals import Cast, seed_referrals_demo, seed_referrals_history
@@ -37,7 +40,8 @@ from members.models import (
     MembershipRole,
 )
 from members.scoping import consortium_scope
-from services.models import Offer, Service, ServiceKind, ServiceQuestion
+from services.hours import hours_parse
+from services.models import DeliveryMode, Offer, OpeningHours, Service, ServiceKind, ServiceQuestion
 
 SEED = 2026
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - the documented demo password, demo only
@@ -57,6 +61,34 @@ MEMBERS = [
     ("Tottenham Hale Housing", "Tottenham Hale", "tottenham-hale", ["N15", "N17"]),
     ("Small Heath Homes", "Small Heath", "small-heath", ["B9", "B10"]),
     ("Hyson Green Housing", "Hyson Green", "hyson-green", ["NG7", "NG5"]),
+]
+
+# Each association's public phone number, from Ofcom's ranges kept for drama (never a real
+# line), and where it meets people in person: roughly the middle of the neighbourhood it is
+# named after, to a few hundred metres. Illustrative, like everything here.
+MEMBER_CONTACT = {
+    "aldgate-bow": ("020 7946 0101", "51.515500", "-0.072200"),
+    "brixton": ("020 7946 0102", "51.461300", "-0.115600"),
+    "sparkbrook": ("0121 496 0103", "52.462500", "-1.870000"),
+    "manningham": ("01632 960104", "53.804000", "-1.764000"),
+    "belgrave": ("0116 496 0105", "52.652500", "-1.124000"),
+    "moss-side": ("0161 496 0106", "53.456000", "-2.241000"),
+    "chapeltown": ("0113 496 0107", "53.820000", "-1.532000"),
+    "st-pauls": ("0117 496 0108", "51.464000", "-2.583000"),
+    "toxteth": ("0151 496 0109", "53.389000", "-2.965000"),
+    "tottenham-hale": ("020 7946 0110", "51.588000", "-0.060000"),
+    "small-heath": ("0121 496 0111", "52.472000", "-1.858000"),
+    "hyson-green": ("0115 496 0112", "52.968000", "-1.170000"),
+}
+
+# Weekly opening hours, as a service lead types them on the offer's form; offers take them in
+# turn, so the demo feed has services open on every day and at different times.
+OPENING_HOURS = [
+    "Monday to Friday 09:00-17:00",
+    "Monday 10:00-16:00\nWednesday 10:00-16:00",
+    "Tuesday to Thursday 09:30-12:30, 13:30-16:30",
+    "Monday to Friday 08:30-16:30\nSaturday 10:00-13:00",
+    "Wednesday 13:00-19:00\nThursday 13:00-19:00\nSunday 11:00-15:00",
 ]
 
 KINDS = [
@@ -274,6 +306,35 @@ def _seed_offers(rng: random.Random, members: list[Member], services: dict[str, 
             Offer.objects.create(member=members[0], service=service, languages=["en"])
 
 
+def _seed_directory_details(members: list[Member]) -> None:
+    """What the Open Referral feed publishes beyond the offer: each member's public phone, and
+    each offer's position (in person) and opening hours. Fills blanks only, so a second run, or
+    a run over details a service lead has changed, changes nothing."""
+    for member in members:
+        phone, latitude, longitude = MEMBER_CONTACT[member.slug]
+        if not member.phone:
+            member.phone = phone
+            member.save(update_fields=["phone"])
+        offers = Offer.objects.filter(member=member).select_related("service")
+        for index, offer in enumerate(sorted(offers, key=lambda o: o.service.slug)):
+            if DeliveryMode.IN_PERSON in offer.delivery_modes and offer.latitude is None:
+                offer.latitude, offer.longitude = Decimal(latitude), Decimal(longitude)
+                offer.save(update_fields=["latitude", "longitude"])
+            if OpeningHours.objects.filter(offer=offer).exists():
+                continue
+            pattern = OPENING_HOURS[(members.index(member) + index) % len(OPENING_HOURS)]
+            OpeningHours.objects.bulk_create(
+                OpeningHours(
+                    member=member,
+                    offer=offer,
+                    weekday=s.weekday,
+                    opens_at=s.opens_at,
+                    closes_at=s.closes_at,
+                )
+                for s in hours_parse(pattern)
+            )
+
+
 def _seed_staff(members: list[Member], result: SeedResult) -> dict[int, list[User]]:
     caseworkers: dict[int, list[User]] = {}
     roles = [
@@ -339,6 +400,7 @@ def _seed_referrals(
     services: dict[str, Service],
     caseworkers: dict[int, list[User]],
     result: SeedResult,
+    sharing: SharingRecord,
 ) -> None:
     """A year and a half of referrals, and every situation at three members (see
     devdata/seeds/referrals.py). Nothing is added when referrals are already seeded."""
@@ -351,7 +413,7 @@ def _seed_referrals(
         coordinator=User.objects.get(email=f"coordinator@{DEMO_EMAIL_DOMAIN}"),
     )
     result.created_referrals = seed_referrals_history(
-        rng, cast, quarters=_quarter_starts(timezone.localdate(), 6), now=now
+        rng, cast, quarters=_quarter_starts(timezone.localdate(), 6), now=now, sharing=sharing
     )
 
 
@@ -367,8 +429,16 @@ def seed_demo(*, report_quarters: int = 4, member_report_quarters: int = 1) -> S
         seed_applications_demo()  # the services' names and questions in residents' languages
         members = _seed_members(result)
         _seed_offers(rng, members, services)
+        _seed_directory_details(members)
         caseworkers = _seed_staff(members, result)
-        _seed_referrals(rng, members, services, caseworkers, result)
+        # Before the referrals: their history is routed with each day's data sharing gate.
+        sharing = seed_dataprotection_demo(
+            rng,
+            members=members,
+            coordinator=User.objects.get(email=f"coordinator@{DEMO_EMAIL_DOMAIN}"),
+            today=timezone.localdate(),
+        )
+        _seed_referrals(rng, members, services, caseworkers, result, sharing)
         seed_referrals_demo()  # contact snapshots that providers see after accepting
         # Each capability seeds its own synthetic demo data; each is idempotent.
         seed_procurement_demo(rng)

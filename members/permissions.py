@@ -36,6 +36,10 @@ class Perm(StrEnum):
     MANAGE_DELIVERY_COSTS = "manage_delivery_costs"
     LOAD_SOCIAL_VALUE_TABLE = "load_social_value_table"
     SET_REPORT_TARGETS = "set_report_targets"
+    # The data sharing agreement: a member's DPO signs it for the member; the coordinator
+    # publishes its versions and sees who has signed (dataprotection/).
+    SIGN_SHARING_AGREEMENT = "sign_sharing_agreement"
+    PUBLISH_SHARING_AGREEMENT = "publish_sharing_agreement"
 
 
 P = Perm
@@ -66,7 +70,7 @@ MEMBER_ROLE_PERMS: dict[str, frozenset[Perm]] = {
         }
     ),
     MemberRole.DATA_PROTECTION_OFFICER: frozenset(
-        {P.VIEW_AUDIT_LOG, P.VIEW_REFERRALS, P.USE_API_TOKENS}
+        {P.VIEW_AUDIT_LOG, P.VIEW_REFERRALS, P.SIGN_SHARING_AGREEMENT, P.USE_API_TOKENS}
     ),
     MemberRole.BOARD: frozenset({P.VIEW_MEMBER_REPORTS}),
 }
@@ -79,6 +83,7 @@ CONSORTIUM_ROLE_PERMS: dict[str, frozenset[Perm]] = {
             P.GENERATE_REPORTS,
             P.VIEW_ALL_REPORTS,
             P.SET_REPORT_TARGETS,
+            P.PUBLISH_SHARING_AGREEMENT,
             P.USE_API_TOKENS,
         }
     ),

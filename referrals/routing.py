@@ -3,9 +3,11 @@
 Each service lists the rules it routes by, in order (`Service.routing_rules`, names from RULES
 below). A rule either *filters* the candidates (each member it drops gets a reason) or *prefers*
 some of them (the rest are set aside, with a reason). Three filters always apply whatever a
-service is configured with, because they are promises, not preferences: the resident's consent
-(never a member outside it), an active offer of the service, and never a member that declined
-this referral before. Fair share of load is always the last word, so the choice is deterministic.
+service is configured with, because they are promises, not preferences: the data sharing
+agreement (never a member that has not signed the version in force: dataprotection/selectors.py),
+the resident's consent (never a member outside it), an active offer of the service, and never a
+member that declined this referral before. Fair share of load is always the last word, so the
+choice is deterministic.
 
 The engine reads and decides; it writes nothing. `referrals.services.referral_route` stores the
 decision (RoutingDecision, with every reason) and moves the referral.
@@ -13,7 +15,7 @@ decision (RoutingDecision, with every reason) and moves the referral.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,6 +56,8 @@ class RoutingContext:
     language: str
     consented_member_ids: frozenset[int]
     declined_member_ids: frozenset[int]
+    # Members that may not receive shared data now, with why (SharingGate.blocked).
+    sharing_blocked: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,6 +120,23 @@ def _split(
     kept = [c for c in candidates if keep(c)]
     dropped = {c.member_id: why(c) for c in candidates if not keep(c)}
     return kept, dropped
+
+
+@rule(
+    "sharing_agreement",
+    "filter",
+    "Only members that have signed the data sharing agreement in force.",
+)
+def _sharing_agreement(
+    ctx: RoutingContext, cs: list[Candidate]
+) -> tuple[list[Candidate], dict[int, str]]:
+    # First of all: a gated member is not offered to residents either, so this (not "not named
+    # in the consent") is the reason the coordinator needs to read.
+    return _split(
+        cs,
+        lambda c: c.member_id not in ctx.sharing_blocked,
+        lambda c: f"not offered: {ctx.sharing_blocked[c.member_id]}",
+    )
 
 
 @rule("consent", "filter", "Only members named in the resident's consent or notice.")
@@ -203,7 +224,7 @@ def _fair_share(ctx: RoutingContext, cs: list[Candidate]) -> tuple[list[Candidat
     )
 
 
-ALWAYS_FIRST = ("consent", "offers_service", "not_declined")
+ALWAYS_FIRST = ("sharing_agreement", "consent", "offers_service", "not_declined")
 DEFAULT_RULES = ("capacity", "area", "language", "own_landlord")
 ALWAYS_LAST = ("fair_share",)
 

@@ -38,6 +38,7 @@ from django.utils.dates import MONTHS_3
 
 from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
+from dataprotection.selectors import sharing_gate
 from members.access import not_found
 from members.actor import Actor
 from members.managers import MemberScopedQuerySet
@@ -860,7 +861,7 @@ def provider_load() -> list[ProviderLoad]:
 
 def route_choices(referral: Referral) -> list[tuple[int, str]]:
     """Members a coordinator may route this referral to: in the consent, with an active offer,
-    and not a member that declined it."""
+    not a member that declined it, and not one gated by the data sharing agreement."""
     consented = {int(m) for m in referral.application.shared_with_member_ids}
     declined = set(
         ReferralEvent.objects.filter(referral=referral, to_status=S.DECLINED).values_list(
@@ -873,6 +874,7 @@ def route_choices(referral: Referral) -> list[tuple[int, str]]:
         .values_list("member_id", flat=True)
     )
     allowed = (consented & offering) - declined - {referral.provider_id}
+    allowed -= set(sharing_gate().blocked)
     return list(
         Member.objects.filter(pk__in=allowed).order_by("short_name").values_list("pk", "short_name")
     )

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction, AuditObjectType
 from audit.services import audit_record
+from dataprotection.selectors import sharing_gate
 from kernel.calendar import due_at
 from kernel.errors import DomainError
 from members.actor import Actor
@@ -329,6 +330,7 @@ def referral_route(*, referral_id: int) -> Referral:
         language=referral.language,
         consented_member_ids=consented,
         declined_member_ids=_declined_member_ids(referral),
+        sharing_blocked=sharing_gate().blocked,
     )
     result = routing.route(
         ctx,
@@ -387,6 +389,18 @@ def referral_reroute(*, referral_id: int, provider_id: int, actor: Actor, reason
         raise InvalidInput(_("The resident did not consent to sharing with that member."))
     if provider_id in _declined_member_ids(referral):
         raise InvalidInput(_("That member declined this referral before."))
+    standing = sharing_gate().standing(provider_id)
+    if not standing.receives:
+        raise InvalidInput(
+            _(
+                "%(member)s has not signed version %(version)s of the data sharing agreement: "
+                "it receives no referrals until its data protection officer signs."
+            )
+            % {
+                "member": provider.short_name,
+                "version": standing.current.version if standing.current else "",
+            }
+        )
     if (
         not Offer.objects.public()
         .filter(member_id=provider_id, service_id=referral.service_id, is_active=True)

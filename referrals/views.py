@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.models import AuditAction, AuditEvent, AuditObjectType
 from audit.services import audit_record
+from dataprotection.selectors import consortium_overview
 from kernel.tabular import CsvWriter
 from members.actor import Actor, MemberActor
 from members.pages import staff_page
@@ -378,6 +379,8 @@ def coordinator(request: HttpRequest, actor: Actor) -> HttpResponse:
             "overdue": list(selectors.overdue_across_members()[:200]),
             "load": selectors.provider_load(),
             "now": timezone.now(),
+            # Members the data sharing agreement keeps from receiving referrals, and why.
+            "sharing": consortium_overview(),
         }
     return render(request, "referrals/coordinator.html", context)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -12,8 +13,18 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.forms import choice_field
 from applications.validation import clean_text, normalise_uk_postcode, postcode_district
-from services.models import DeliveryMode, Offer, Service, ServiceKind, ServiceStatus
+from services.hours import Session, hours_format, hours_parse
+from services.models import DeliveryMode, Offer, OpeningHours, Service, ServiceKind, ServiceStatus
 from services.selectors import EMPLOYMENT_STATUSES, CatalogueFilters
+
+
+def postcode_district_parse(raw: str) -> str:
+    """The postcode district of a full UK postcode ('e1 6an' -> 'E1'), or a district alone
+    ('b10'), which is enough to filter by area. ValidationError for anything else."""
+    compact = re.sub(r"\s+", "", clean_text(raw)).upper()
+    if re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?", compact):
+        return compact
+    return postcode_district(normalise_uk_postcode(raw))
 
 
 class CatalogueFilterForm(forms.Form):
@@ -51,21 +62,16 @@ class CatalogueFilterForm(forms.Form):
         raw = self.cleaned_data.get("postcode", "")
         if not clean_text(raw):
             return ""
-        compact = re.sub(r"\s+", "", raw).upper()
-        # A district alone ("E1", "B10") is enough to filter by area.
-        if re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?", compact):
-            return compact
-        return normalise_uk_postcode(raw)
+        return postcode_district_parse(raw)
 
     def filters(self) -> CatalogueFilters:
         data = self.cleaned_data if self.is_valid() else {}
-        postcode = data.get("postcode", "")
         return CatalogueFilters(
             query=data.get("q", ""),
             kind=data.get("kind", ""),
             language=data.get("language", ""),
             delivery_mode=data.get("mode", ""),
-            district=postcode_district(postcode) if " " in postcode else postcode,
+            district=data.get("postcode", ""),
         )
 
 
@@ -133,6 +139,52 @@ class OfferForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Select at least one way you deliver it")},
     )
+    opening_hours_text = forms.CharField(
+        label=_("Opening hours"),
+        help_text=_(
+            "One line for each day or run of days, in 24-hour UK time, like "
+            "“Monday to Friday 09:00-17:00” or “Saturday 10:00-12:30, 13:30-16:00”. "
+            "Leave empty if you have no fixed hours."
+        ),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": _("Enter 2,000 characters or fewer")},
+    )
+    # Where in-person sessions happen. Bounds: the UK, Shetland and the Scillies included, so a
+    # longitude with the wrong sign (London is west of Greenwich) is caught.
+    latitude = forms.DecimalField(
+        label=_("Latitude of where you meet people in person"),
+        help_text=_("In decimal degrees, like 51.5155. Leave both empty if you do not know."),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("49.8"),
+        max_value=Decimal("60.9"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"}),
+        error_messages={
+            "invalid": _("Enter the latitude as a number, like 51.5155"),
+            "max_decimal_places": _("Enter the latitude with 6 decimal places or fewer"),
+            "min_value": _("Enter a latitude in the UK, between 49.8 and 60.9"),
+            "max_value": _("Enter a latitude in the UK, between 49.8 and 60.9"),
+        },
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude of where you meet people in person"),
+        help_text=_("In decimal degrees, negative west of Greenwich, like -0.0722."),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("-8.7"),
+        max_value=Decimal("1.8"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"}),
+        error_messages={
+            "invalid": _("Enter the longitude as a number, like -0.0722"),
+            "max_decimal_places": _("Enter the longitude with 6 decimal places or fewer"),
+            "min_value": _("Enter a longitude in the UK, between -8.7 and 1.8"),
+            "max_value": _("Enter a longitude in the UK, between -8.7 and 1.8"),
+        },
+    )
 
     class Meta:
         model = Offer
@@ -168,6 +220,14 @@ class OfferForm(forms.ModelForm):
             self.fields["service"].empty_label = None  # type: ignore[attr-defined]
         self.fields["capacity_per_month"].max_value = 10000  # type: ignore[attr-defined]
         self.initial.setdefault("areas_text", ", ".join(self.instance.areas or []))
+        if self.instance.pk:
+            self.initial.setdefault("latitude", self.instance.latitude)
+            self.initial.setdefault("longitude", self.instance.longitude)
+            rows = OpeningHours.objects.for_member(member_id).filter(offer=self.instance)
+            self.initial.setdefault(
+                "opening_hours_text",
+                hours_format([Session(r.weekday, r.opens_at, r.closes_at) for r in rows]),
+            )
 
     def clean_areas_text(self) -> list[str]:
         raw = clean_text(self.cleaned_data.get("areas_text", ""))
@@ -181,3 +241,17 @@ class OfferForm(forms.ModelForm):
         if len(districts) > 100:
             raise ValidationError(_("Enter 100 districts or fewer"))
         return sorted(set(districts))
+
+    def clean_opening_hours_text(self) -> list[Session]:
+        raw = self.cleaned_data.get("opening_hours_text", "")
+        return hours_parse(clean_text(raw, multiline=True))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        has_latitude = data.get("latitude") is not None
+        has_longitude = data.get("longitude") is not None
+        entered_badly = self.has_error("latitude") or self.has_error("longitude")
+        if has_latitude != has_longitude and not entered_badly:
+            missing = "longitude" if has_latitude else "latitude"
+            self.add_error(missing, _("Enter both the latitude and the longitude, or neither"))
+        return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -126,6 +127,10 @@ class Offer(MemberOwnedModel):
     languages = models.JSONField(default=list, blank=True)
     delivery_modes = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
+    # Where in-person sessions happen (WGS84 decimal degrees), entered by the service lead; both
+    # or neither. Published as the in-person location's position in the Open Referral feed.
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     # The directory is public (ORUK feed, routing, the resident's consent page); changes are not.
@@ -133,8 +138,59 @@ class Offer(MemberOwnedModel):
 
     class Meta(MemberOwnedModel.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["member", "service"], name="offer_unique_per_member")
+            models.UniqueConstraint(fields=["member", "service"], name="offer_unique_per_member"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="offer_position_both_or_neither",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Offer {self.pk}"
+
+
+class Weekday(models.IntegerChoices):
+    """Python's numbering (Monday is 0); `code` is the iCalendar BYDAY code HSDS uses."""
+
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+    @property
+    def code(self) -> str:
+        return ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[self.value]
+
+
+class OpeningHours(MemberOwnedModel):
+    """One weekly session of an offer: on this weekday, from `opens_at` to `closes_at`, in UK
+    local time (Europe/London). A day may have several sessions (morning and afternoon). The
+    offer's service lead enters them on the offer's form; the row belongs to the offer's member.
+    """
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+
+    # Public like the offer it describes (the directory); only the member changes it.
+    public_read = True
+
+    class Meta(MemberOwnedModel.Meta):
+        verbose_name = verbose_name_plural = "opening hours"
+        ordering = ["weekday", "opens_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "offer", "weekday", "opens_at"], name="openinghours_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="openinghours_closes_after_opening"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{Weekday(self.weekday).label} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -11,7 +13,8 @@ from audit.services import audit_record
 from kernel.errors import NotPermitted
 from members.actor import Actor
 from members.permissions import Perm
-from services.models import Offer, Service
+from services.hours import Session
+from services.models import Offer, OpeningHours, Service
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,9 @@ def offer_create(
     languages: list[str],
     delivery_modes: list[str],
     is_active: bool = True,
+    opening_hours: Sequence[Session] = (),
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
 ) -> Offer:
     member_id = _require(actor)
     offer = Offer.objects.create(
@@ -46,7 +52,10 @@ def offer_create(
         languages=languages,
         delivery_modes=delivery_modes,
         is_active=is_active,
+        latitude=latitude,
+        longitude=longitude,
     )
+    _opening_hours_replace(offer=offer, sessions=opening_hours)
     audit_record(
         actor_id=actor.user_id,
         member_id=member_id,
@@ -67,6 +76,9 @@ def offer_update(
     languages: list[str],
     delivery_modes: list[str],
     is_active: bool,
+    opening_hours: Sequence[Session] = (),
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
 ) -> Offer:
     member_id = _require(actor)
     if offer.member_id != member_id:
@@ -76,7 +88,10 @@ def offer_update(
     offer.languages = languages
     offer.delivery_modes = delivery_modes
     offer.is_active = is_active
+    offer.latitude = latitude
+    offer.longitude = longitude
     offer.save()
+    _opening_hours_replace(offer=offer, sessions=opening_hours)
     audit_record(
         actor_id=actor.user_id,
         member_id=member_id,
@@ -85,3 +100,18 @@ def offer_update(
         object_id=offer.pk,
     )
     return offer
+
+
+def _opening_hours_replace(*, offer: Offer, sessions: Sequence[Session]) -> None:
+    """The offer's weekly sessions become exactly `sessions` (rows of the offer's member)."""
+    OpeningHours.objects.for_member(offer.member_id).filter(offer=offer).delete()
+    OpeningHours.objects.bulk_create(
+        OpeningHours(
+            member_id=offer.member_id,
+            offer=offer,
+            weekday=session.weekday,
+            opens_at=session.opens_at,
+            closes_at=session.closes_at,
+        )
+        for session in sorted(set(sessions))
+    )

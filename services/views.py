@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TypedDict
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from members.actor import Actor, MemberActor
 from members.pages import staff_page
 from members.permissions import Perm
 from services.forms import CatalogueFilterForm, EligibilityCheckForm, OfferForm
+from services.hours import Session
 from services.models import DeliveryMode, Offer, ServiceStatus
 from services.selectors import (
     CatalogueFilters,
@@ -142,6 +144,9 @@ class OfferValues(TypedDict):
     languages: list[str]
     delivery_modes: list[str]
     is_active: bool
+    opening_hours: list[Session]
+    latitude: Decimal | None
+    longitude: Decimal | None
 
 
 def _offer_values(form: OfferForm) -> OfferValues:
@@ -152,6 +157,9 @@ def _offer_values(form: OfferForm) -> OfferValues:
         "languages": sorted(data["languages"]),
         "delivery_modes": sorted(data["delivery_modes"]),
         "is_active": data.get("is_active", False),
+        "opening_hours": data["opening_hours_text"],
+        "latitude": data.get("latitude"),
+        "longitude": data.get("longitude"),
     }
 
 

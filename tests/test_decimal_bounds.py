@@ -20,8 +20,8 @@ from django.db import models
 from rest_framework import serializers
 
 APPS = (
-    "accounts", "api", "applications", "audit", "learning", "members", "notifications",
-    "outbox", "procurement", "referrals", "reports", "services",
+    "accounts", "api", "applications", "audit", "dataprotection", "learning", "members",
+    "notifications", "outbox", "procurement", "referrals", "reports", "services",
 )  # fmt: skip
 
 

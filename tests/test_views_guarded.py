@@ -60,6 +60,7 @@ NOT_STAFF_PAGES: dict[str, str] = {
             "taxonomy_term_detail",
             "service_at_locations",
             "service_at_location_detail",
+            "openapi",
         )
     },
     "api:schema": "the API's description (OpenAPI); no records",

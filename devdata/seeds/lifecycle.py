@@ -28,6 +28,7 @@ from django.db import models
 from accounts.models import User
 from applications.models import EqualityMonitoring
 from audit.models import AuditAction, AuditEvent, AuditObjectType
+from dataprotection.selectors import SharingGate, SharingRecord
 from kernel.calendar import LONDON, due_at
 from members.models import Member
 from notifications.task_names import (
@@ -103,8 +104,12 @@ class Lifecycle:
         services: list[Service],
         members: list[Member],
         now: datetime,
+        sharing: SharingRecord | None = None,
     ) -> None:
         self.now = now
+        # Who signed the data sharing agreement when: each day's gate, as routing saw it then.
+        self.sharing = sharing or SharingRecord()
+        self._gates: dict[date, SharingGate] = {}
         self.services = {s.pk: s for s in services}
         self.names = {m.pk: m.short_name for m in members}
         self.offers: dict[int, dict[int, Offer]] = {}
@@ -175,6 +180,7 @@ class Lifecycle:
                     int(m) for m in story.application.shared_with_member_ids
                 ),
                 declined_member_ids=frozenset(story.declined_by),
+                sharing_blocked=self.gate(at).blocked,
             ),
             self._candidates(referral.service_id, story, at),
             routing.rules_for(service.routing_rules),
@@ -221,22 +227,30 @@ class Lifecycle:
             )
         return result.provider_id
 
-    def route_choices(self, story: Story) -> list[int]:
-        """Whom a coordinator may choose (selectors.route_choices): consented, offering, not
-        declined, not the current provider."""
+    def gate(self, at: datetime) -> SharingGate:
+        """The data sharing gate of the day `at` falls on (dataprotection.selectors)."""
+        day = at.astimezone(LONDON).date()
+        if day not in self._gates:
+            self._gates[day] = self.sharing.gate(day)
+        return self._gates[day]
+
+    def route_choices(self, story: Story, at: datetime) -> list[int]:
+        """Whom a coordinator may choose at `at` (selectors.route_choices): consented, offering,
+        not declined, not the current provider, not gated by the data sharing agreement."""
         consented = {int(m) for m in story.application.shared_with_member_ids}
         offering = {
             m for m, o in self.offers.get(story.referral.service_id, {}).items() if o.is_active
         }
         current = {story.referral.provider_id} if story.referral.provider_id else set()
-        return sorted((consented & offering) - story.declined_by - current)
+        allowed = (consented & offering) - story.declined_by - current
+        return sorted(allowed - set(self.gate(at).blocked))
 
     def route_by_hand(
         self, story: Story, at: datetime, *, provider_id: int, coordinator: User, reason: str
     ) -> None:
         """referral_reroute: the coordinator's choice, with the reason they gave."""
         referral = story.referral
-        if provider_id not in self.route_choices(story):
+        if provider_id not in self.route_choices(story, at):
             raise ValueError("the coordinator may not route there")
         name = self.names[provider_id]
         self._decisions.append(

@@ -25,10 +25,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from accounts.models import User
 from applications.models import EqualityMonitoring
 from applications.selectors import data_sharing_text_build
 from applications.services import need_summary
+from dataprotection.selectors import SharingGate, SharingRecord
 from devdata.seeds.lifecycle import Lifecycle, Story
 from kernel.calendar import LONDON, add_working_days, is_working_day
 from members.models import Member
@@ -53,6 +56,8 @@ BATCH = 1000
 S = ReferralStatus
 T = OutcomeType
 DEMO_EMAIL_DOMAIN = "demo.example"
+# (service, district, language, landlord, members gated that day): one sharing page's choices.
+ConsentKey = tuple[int, str, str, int, frozenset[int]]
 
 # --- residents and their applications -----------------------------------------------------------
 
@@ -205,33 +210,68 @@ class Applications:
     # the random stream, so the rest of the demo draws the same either way).
     ASSISTED_EVERY = 8
 
-    def __init__(self, rng: random.Random, workers: dict[int, list[User]] | None = None) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        sharing: SharingRecord | None = None,
+        workers: dict[int, list[User]] | None = None,
+    ) -> None:
         self.rng = rng
         self.workers = workers or {}
         self.ethnicity = Deck(rng, ETHNICITY_DECK)
-        self._consent: dict[tuple[int, str, str, int], list[Member]] = {}
-        self._notice: dict[tuple[int, str, str, int], str] = {}
+        # Who signed the data sharing agreement when: the sharing page of each day offers only
+        # the members that could receive shared data that day.
+        self.sharing = sharing or SharingRecord()
+        self._gates: dict[date, SharingGate] = {}
+        self._consent: dict[ConsentKey, list[Member]] = {}
+        self._notice: dict[ConsentKey, str] = {}
         self._questions: dict[int, list[Any]] = {}
         self.count = 0
 
+    def _gate(self, on: date | None) -> SharingGate:
+        day = on or timezone.localdate()
+        if day not in self._gates:
+            self._gates[day] = self.sharing.gate(day)
+        return self._gates[day]
+
+    def _key(
+        self, service: Service, district: str, language: str, landlord: Member, on: date | None
+    ) -> tuple[ConsentKey, SharingGate]:
+        gate = self._gate(on)
+        blocked = frozenset(gate.blocked)
+        return (service.pk, district, language, landlord.pk, blocked), gate
+
     def consent(
-        self, service: Service, district: str, language: str, landlord: Member
+        self,
+        service: Service,
+        district: str,
+        language: str,
+        landlord: Member,
+        on: date | None = None,
     ) -> list[Member]:
-        """The members the sharing page offers, all ticked (the journey's default)."""
-        key = (service.pk, district, language, landlord.pk)
+        """The members the sharing page offers on day `on` (today by default), all ticked (the
+        journey's default)."""
+        key, gate = self._key(service, district, language, landlord, on)
         if key not in self._consent:
             self._consent[key] = service_candidate_members(
-                service=service, district=district, language=language, landlord=landlord
+                service=service, district=district, language=language, landlord=landlord, gate=gate
             )
         return self._consent[key]
 
-    def notice(self, service: Service, district: str, language: str, landlord: Member) -> str:
-        key = (service.pk, district, language, landlord.pk)
+    def notice(
+        self,
+        service: Service,
+        district: str,
+        language: str,
+        landlord: Member,
+        on: date | None = None,
+    ) -> str:
+        key, _ = self._key(service, district, language, landlord, on)
         if key not in self._notice:
             self._notice[key] = data_sharing_text_build(
                 service=service,
                 landlord=landlord,
-                providers=self.consent(service, district, language, landlord),
+                providers=self.consent(service, district, language, landlord, on),
                 language=language,
             )
         return self._notice[key]
@@ -294,7 +334,8 @@ class Applications:
             created_at=who.submitted,
         )
         needs = accessibility if accessibility is not None else rng.random() < 0.2
-        consent = self.consent(service, district, language, member)
+        on = _local_date(who.submitted)
+        consent = self.consent(service, district, language, member, on)
         application = Application(
             member=member,
             service=service,
@@ -306,7 +347,7 @@ class Applications:
             # One per "Check your answers" page, like the journey's token_urlsafe(24).
             idempotency_key=f"demo-{rng.getrandbits(128):032x}",
             lawful_basis=LawfulBasis.CONSENT,
-            data_sharing_text=self.notice(service, district, language, member),
+            data_sharing_text=self.notice(service, district, language, member, on),
             shared_with_member_ids=sorted({member.pk, *(m.pk for m in consent)}),
             consent_given_at=who.submitted,
         )
@@ -435,20 +476,23 @@ class Lives:
         while True:
             referral = story.referral
             if provider is None:
-                choices = lc.route_choices(story)
-                if plan.coordinator_after is not None and choices:
-                    t_hand = _working_hours(t + plan.coordinator_after)
-                    if t_hand <= now:
-                        provider = rng.choice(choices)
-                        lc.route_by_hand(
-                            story,
-                            t_hand,
-                            provider_id=provider,
-                            coordinator=self.coordinator,
-                            reason=rng.choice(COORDINATOR_REASONS),
-                        )
-                        t = t_hand
-                        continue
+                t_hand = (
+                    _working_hours(t + plan.coordinator_after)
+                    if plan.coordinator_after is not None
+                    else None
+                )
+                choices = lc.route_choices(story, t_hand) if t_hand is not None else []
+                if t_hand is not None and choices and t_hand <= now:
+                    provider = rng.choice(choices)
+                    lc.route_by_hand(
+                        story,
+                        t_hand,
+                        provider_id=provider,
+                        coordinator=self.coordinator,
+                        reason=rng.choice(COORDINATOR_REASONS),
+                    )
+                    t = t_hand
+                    continue
                 if plan.withdraw_when == "unrouted" and t + plan.withdraw_after <= now:
                     lc.withdraw(story, t + plan.withdraw_after)
                 return self._done(story)
@@ -783,15 +827,25 @@ class Cast:
 
 
 def seed_referrals_history(
-    rng: random.Random, cast: Cast, *, quarters: list[date], now: datetime
+    rng: random.Random,
+    cast: Cast,
+    *,
+    quarters: list[date],
+    now: datetime,
+    sharing: SharingRecord | None = None,
 ) -> int:
-    """Every referral of the demo, written in bulk. Returns how many (0 if already seeded)."""
+    """Every referral of the demo, written in bulk. Returns how many (0 if already seeded).
+    `sharing`: who signed the data sharing agreement when (every day's gate follows from it)."""
     if Referral.objects.filter(is_synthetic=True).exists():
         return 0  # seeded once; a second run adds nothing
     lifecycle = Lifecycle(
-        offers=cast.offers, services=list(cast.services.values()), members=cast.members, now=now
+        offers=cast.offers,
+        services=list(cast.services.values()),
+        members=cast.members,
+        now=now,
+        sharing=sharing,
     )
-    apps = Applications(rng, cast.workers)
+    apps = Applications(rng, sharing, cast.workers)
     lives = Lives(rng, lifecycle, cast.workers, cast.coordinator)
     today = _local_date(now)
     service_list = list(cast.services.values())

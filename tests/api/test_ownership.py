@@ -169,6 +169,7 @@ def test_it_checks_ownership_of_the_directory(cast: Any, world: World, api: Any)
         "email",
         "phone",
         "description",
+        "receives_shared_data",  # whether it signed the data sharing agreement: no records
     }
     assert (
         charlie.patch(

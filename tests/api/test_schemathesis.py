@@ -1,6 +1,7 @@
 """Schemathesis against the live schema: the portal served by gunicorn on a seeded database
 (PostgreSQL, as the application role, so row-level security applies), called with a real token.
-No server errors; every response conforms to the schema, status codes included.
+No server errors; every response conforms to the schema, status codes included. The same server
+answers the Open Referral feed, checked against the feed's own schema (no token: it is open).
 
 Its own server rather than the browser harness's: API throttles are raised here (a property
 test sends hundreds of requests a minute), which the shared portal must not do.
@@ -8,6 +9,7 @@ test sends hundreds of requests a minute), which the shared portal must not do.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -174,3 +176,63 @@ def test_the_live_api_conforms_to_its_schema(live_api: LiveApi) -> None:
     assert selected and tested, output[-3000:]
     assert selected.group(1) == selected.group(2) == tested.group(1), output[-3000:]
     assert int(tested.group(1)) >= 40
+
+
+PROFILE_SCHEMAS = Path("/work/shared/standards/openreferral-uk/schema")
+
+
+def _inline_profile_schemas(node: object, base: str = "") -> object:
+    """The feed's schema names the profile's schemas by their published URLs, as the profile
+    does; schemathesis runs offline, so each is replaced by the profile's file here (and the
+    files' own references to each other, by bare file name, likewise)."""
+    if isinstance(node, list):
+        return [_inline_profile_schemas(item, base) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and not ref.startswith("#"):
+        published = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/"
+        if ref.startswith(published):
+            target = PROFILE_SCHEMAS / ref.removeprefix(published)
+        else:
+            target = PROFILE_SCHEMAS / base / ref
+        folder = target.parent.relative_to(PROFILE_SCHEMAS).as_posix()
+        return _inline_profile_schemas(json.loads(target.read_text()), folder)
+    return {key: _inline_profile_schemas(value, base) for key, value in node.items()}
+
+
+def test_the_open_referral_feed_conforms_to_its_own_schema(
+    live_api: LiveApi, tmp_path: Path
+) -> None:
+    with urllib.request.urlopen(f"{live_api.url}/openreferral/openapi.json", timeout=10) as r:  # noqa: S310 - loopback URL
+        schema = json.load(r)
+    bundled = tmp_path / "openreferral.json"
+    bundled.write_text(json.dumps(_inline_profile_schemas(schema)), encoding="utf-8")
+    report = ROOT / "test-artifacts" / "schemathesis-openreferral"
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            str(VENV_BIN / "st"), "run", str(bundled),
+            "--url", f"{live_api.url}/openreferral",
+            "--checks", CHECKS,
+            "--seed", str(SEED),
+            "--max-examples", str(MAX_EXAMPLES * 5),
+            # Stateful too: the lists' links hand real ids to the detail operations.
+            "--phases", "examples,coverage,fuzzing,stateful",
+            "--workers", "4",
+            "--request-timeout", "30",
+            "--generation-database", "none",
+            "--report", "junit",
+            "--report-dir", str(report),
+            "--no-color",
+        ],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    report.mkdir(parents=True, exist_ok=True)
+    (report / "output.txt").write_text(output, encoding="utf-8")
+    assert result.returncode == 0, output[-20000:]
+    selected = re.search(r"Selected: (\d+)/(\d+)", output)
+    tested = re.search(r"Tested: (\d+)", output)
+    assert selected and tested, output[-3000:]
+    # Every operation of the feed (the profile's nine paths) was exercised.
+    assert selected.group(1) == selected.group(2) == tested.group(1) == "9", output[-3000:]

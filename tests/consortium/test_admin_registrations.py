@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 PORTAL_APPS = {
-    "accounts", "api", "applications", "audit", "consortium", "learning", "members",
-    "notifications", "outbox", "procurement", "referrals", "reports", "services",
+    "accounts", "api", "applications", "audit", "consortium", "dataprotection", "learning",
+    "members", "notifications", "outbox", "procurement", "referrals", "reports", "services",
 }  # fmt: skip
 
 

@@ -37,6 +37,7 @@ from referrals.models import (
 from reports.models import Report
 from reports.snapshot import snapshot_build
 from reports.suppression import PRIMARY, SECONDARY
+from services.models import DeliveryMode, Offer, OpeningHours
 from services.selectors import service_eligibility_asks, service_eligibility_check
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -61,6 +62,7 @@ def counts() -> dict[str, int]:
             "bookings": Booking.objects.count(),
             "reports": Report.objects.count(),
             "outbox": OutboxMessage.objects.count(),
+            "opening_hours": OpeningHours.objects.count(),
             # Entering the consortium scope is itself audited; everything else must not grow.
             "audit": AuditEvent.unscoped_objects.exclude(
                 action=AuditAction.CONSORTIUM_SCOPE
@@ -79,6 +81,14 @@ def test_the_demo_holds_every_situation_and_seeding_twice_changes_nothing() -> N
     today = timezone.localdate()
 
     with consortium_scope(reason="test: read the demo"):
+        # The directory the Open Referral feed publishes: every offer has opening hours, every
+        # in-person one a position, every member a public phone number.
+        offers = list(Offer.objects.all())
+        with_hours = set(OpeningHours.objects.values_list("offer_id", flat=True))
+        assert offers and {o.pk for o in offers} == with_hours
+        assert all(o.latitude for o in offers if DeliveryMode.IN_PERSON in o.delivery_modes)
+        assert all(m.phone for m in Member.objects.filter(is_synthetic=True))
+
         referrals = Referral.objects.filter(is_synthetic=True)
         # Every state of the lifecycle, at two or more members (the resident's landlord).
         for status in S.values:
@@ -184,6 +194,8 @@ def test_the_demo_holds_every_situation_and_seeding_twice_changes_nothing() -> N
     for application in applications:
         _assert_valid_as_submitted(application)
 
+    _assert_the_data_sharing_gate_shows()
+
     # The latest quarter's consortium pack: every figure has something to show.
     quarter = last_completed_quarter(today)
     with consortium_scope(reason="test: read the report"):
@@ -205,6 +217,43 @@ def test_the_demo_holds_every_situation_and_seeding_twice_changes_nothing() -> N
 
     seed_demo(report_quarters=1, member_report_quarters=0)
     assert counts() == first
+
+
+def _assert_the_data_sharing_gate_shows() -> None:
+    """One illustrative agreement, signed by every DPO but Hyson Green's, whose grace period
+    ended two weeks ago: Hyson Green is gated now, and the history agrees day by day."""
+    from dataprotection.models import AgreementSignature, SharingAgreement
+    from dataprotection.selectors import sharing_gate
+
+    [agreement] = SharingAgreement.objects.all()
+    assert agreement.text.startswith("ILLUSTRATIVE TEXT") and "not legal advice" in agreement.text
+    hyson = Member.objects.get(slug="hyson-green")
+    assert agreement.grace_until is not None and agreement.grace_until < timezone.localdate()
+    with consortium_scope(reason="test: the demo's signatures"):
+        signed = set(AgreementSignature.objects.values_list("member_id", flat=True))
+        assert signed == set(Member.objects.exclude(pk=hyson.pk).values_list("pk", flat=True))
+        gate = sharing_gate()
+        assert gate.blocked == {hyson.pk: "has not signed data sharing agreement v1"}
+        gated_since = agreement.grace_until + timedelta(days=1)
+        referrals = Referral.objects.filter(is_synthetic=True)
+        # Before the gate Hyson Green received referrals; since, none was routed to it, and
+        # decisions say why; no resident's sharing page offered it since.
+        assert referrals.filter(provider=hyson, routed_at__date__lt=gated_since).exists()
+        assert not RoutingDecision.objects.filter(
+            provider=hyson, decided_at__date__gte=gated_since
+        ).exists()
+        said = [
+            r["text"]
+            for d in RoutingDecision.objects.filter(decided_at__date__gte=gated_since)
+            for r in d.reasons
+            if r["member_id"] == hyson.pk
+        ]
+        assert said and set(said) == {
+            "Hyson Green: not offered: has not signed data sharing agreement v1."
+        }
+        late = Application.objects.filter(submitted_at__date__gte=gated_since).exclude(member=hyson)
+        assert late.exists()
+        assert not [a for a in late if hyson.pk in a.shared_with_member_ids]
 
 
 def _assert_valid_as_submitted(application: Application) -> None:

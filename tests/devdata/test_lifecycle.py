@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from applications.services import ApplicationInput, application_submit, application_withdraw
 from audit.models import AuditAction, AuditEvent
+from dataprotection.selectors import sharing_record_load
 from devdata.seeds.lifecycle import Lifecycle, Story
 from devdata.seeds.referrals import Applicant, Applications
 from members.models import Member
@@ -155,13 +156,15 @@ def _submit(service: Service, landlord: Member, district: str, key: str) -> int:
 
 def _writer(service: Service, landlord: Member, district: str) -> tuple[Lifecycle, Story]:
     with consortium_scope(reason="test: the writer reads the catalogue"):
+        sharing = sharing_record_load()
         lifecycle = Lifecycle(
             offers=list(Offer.objects.all()),
             services=[service],
             members=list(Member.objects.all()),
             now=timezone.now() + timedelta(hours=2),
+            sharing=sharing,
         )
-    story = Applications(random.Random(1)).build(
+    story = Applications(random.Random(1), sharing).build(
         Applicant(landlord, service, district, "en", timezone.now())
     )
     # The consent the real path gave: every member the sharing page offers.
@@ -252,7 +255,7 @@ def test_unrouted_then_routed_by_hand_then_withdrawn_leave_the_same_rows(
     t = timezone.now()
     lifecycle.submit(story, t)
     assert lifecycle.route(story, t + timedelta(seconds=5)) is None
-    assert lifecycle.route_choices(story) == sorted(setting["members"])
+    assert lifecycle.route_choices(story, t + timedelta(minutes=1)) == sorted(setting["members"])
     lifecycle.route_by_hand(
         story, t + timedelta(minutes=1), provider_id=b, coordinator=coordinator,
         reason="Phone is fine.",
@@ -265,3 +268,33 @@ def test_unrouted_then_routed_by_hand_then_withdrawn_leave_the_same_rows(
     assert shape(story.referral.pk, setting["members"]) == expected
     assert expected["decisions"][0][0] == "-"  # the engine found nobody first
     assert expected["fields"]["status"] == "withdrawn"
+
+
+def test_a_member_gated_by_the_data_sharing_agreement_is_passed_by_the_same_way(
+    setting: dict[str, Any], member_a: Member, member_b: Member, coordinator: Any
+) -> None:
+    """Landlord A has not signed the agreement in force, B has: both paths route to B, and the
+    decisions give A the same reason."""
+    from tests.dataprotection.conftest import day, publish, sign
+    from tests.factories import staff_create
+
+    agreement = publish(coordinator, "v1", day(-1))
+    sign(staff_create(member_b, "dpo@b.example", ["dpo"]), agreement, day(-1))
+    service = setting["service"]
+    real = _submit(service, member_a, "E1", "real")
+    with member_scope(member_a.pk):
+        services.referral_route(referral_id=real)
+
+    lifecycle, story = _writer(service, member_a, "E1")
+    t = timezone.now()
+    lifecycle.submit(story, t)
+    assert lifecycle.route(story, t + timedelta(seconds=5)) == member_b.pk
+    lifecycle.sweep(story)
+    _save(lifecycle)
+
+    expected = shape(real, setting["members"])
+    assert shape(story.referral.pk, setting["members"]) == expected
+    [decision] = expected["decisions"]
+    assert decision[0] == "B"
+    reason = "Aldgate: not offered: has not signed data sharing agreement v#."
+    assert ("landlord", "sharing_agreement", "excluded", reason) in decision[3]

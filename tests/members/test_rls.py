@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from members.rls import member_owned_models
-from members.scoping import consortium_scope
+from members.scoping import consortium_scope, member_scope
 from tests.factories import (
     MemberFactory,
     OfferFactory,
@@ -72,6 +72,20 @@ def two_members_data() -> Iterator[dict[str, Any]]:
 
         audit_record(actor_id=None, member_id=a.pk, action="view", reason="rls test")
         audit_record(actor_id=None, member_id=b.pk, action="view", reason="rls test")
+    # Each member's signature of the data sharing agreement (the agreement is the consortium's).
+    from dataprotection.models import AgreementSignature, SharingAgreement
+    from tests.factories import UserFactory
+
+    signer = UserFactory(email="signer@rls.example")
+    agreement = SharingAgreement.objects.create(
+        version="rls", text="T", text_sha256="0" * 64, effective_from="2026-01-01",
+        published_by=signer,
+    )  # fmt: skip
+    for member in (a, b):
+        with member_scope(member.pk):
+            AgreementSignature.objects.create(
+                member=member, agreement=agreement, signed_by=signer, signer_name="Signer"
+            )
     yield {"a": a, "b": b, "c": c}
 
 
@@ -138,6 +152,7 @@ def test_with_no_member_set_every_member_owned_table_returns_zero_rows(
                 "referrals_application",
                 "members_membership",
                 "audit_auditevent",
+                "dataprotection_agreementsignature",
             } <= set(populated)
     finally:
         conn.close()

@@ -155,6 +155,7 @@ def test_routing_rules(
 
 def test_rules_configuration_always_keeps_the_promises() -> None:
     assert rules_for(["area"]) == [
+        "sharing_agreement",
         "consent",
         "offers_service",
         "not_declined",
@@ -162,7 +163,7 @@ def test_rules_configuration_always_keeps_the_promises() -> None:
         "fair_share",
     ]
     # No configuration: the default rules.
-    assert rules_for([])[:3] == ["consent", "offers_service", "not_declined"]
+    assert rules_for([])[:4] == ["sharing_agreement", "consent", "offers_service", "not_declined"]
     assert "own_landlord" in rules_for([])
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
 from members.scoping import member_scope
-from services.models import Offer
+from services.models import Offer, OpeningHours
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +156,104 @@ def test_it_checks_ownership_public_pages_show_no_members_private_data(
         assert resident.email not in response.content.decode()
     # The confirmation page shows only this session's own submission.
     assert client.get("/apply/done/").status_code == 302
+
+
+def _offer_post(service: object, **fields: object) -> dict[str, object]:
+    return {
+        "service": service.pk,  # type: ignore[attr-defined]
+        "capacity_per_month": "12",
+        "areas_text": "E1",
+        "languages": ["en"],
+        "delivery_modes": ["in_person", "phone"],
+        "is_active": "on",
+        **fields,
+    }
+
+
+def _hours(offer: Offer) -> list[tuple[int, str, str]]:
+    with member_scope(offer.member_id):
+        rows = OpeningHours.objects.filter(offer=offer)
+        return [(r.weekday, f"{r.opens_at:%H:%M}", f"{r.closes_at:%H:%M}") for r in rows]
+
+
+def test_a_service_lead_enters_opening_hours_and_where_they_meet_people(
+    client: Client, service, alice, member_a
+) -> None:
+    client.force_login(alice)
+    response = client.post(
+        "/services/offers/new/",
+        _offer_post(
+            service,
+            opening_hours_text="Monday to Wednesday 09:00-17:00\nsat 10:00-12:30, 13:30-16:00",
+            latitude="51.515531",
+            longitude="-0.0722",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with member_scope(member_a.pk):
+        offer = Offer.objects.get()
+        assert OpeningHours.objects.get(weekday=0).member_id == member_a.pk
+    assert _hours(offer) == [
+        (0, "09:00", "17:00"),
+        (1, "09:00", "17:00"),
+        (2, "09:00", "17:00"),
+        (5, "10:00", "12:30"),
+        (5, "13:30", "16:00"),
+    ]
+    assert (offer.latitude, offer.longitude) == (Decimal("51.515531"), Decimal("-0.072200"))
+    # The form shows what was saved, in the words it reads.
+    page = client.get(f"/services/offers/{offer.pk}/").content.decode()
+    assert "Monday to Wednesday 09:00-17:00\nSaturday 10:00-12:30, 13:30-16:00" in page
+    response = client.post(
+        f"/services/offers/{offer.pk}/",
+        _offer_post(service, opening_hours_text="Friday 10:00-11:00", latitude="", longitude=""),
+    )
+    assert response.status_code == 302
+    offer.refresh_from_db()
+    assert _hours(offer) == [(4, "10:00", "11:00")]
+    assert offer.latitude is None and offer.longitude is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"opening_hours_text": "Monday 09:00-17:00\nFunday 09:00-10:00"}, "Line 2: funday is not"),
+        ({"opening_hours_text": "Monday 9am to 5pm"}, "Line 1: write a day and its hours"),
+        ({"opening_hours_text": "Monday 17:00-09:00"}, "close after it opens"),
+        ({"opening_hours_text": "Monday 09:00-12:00, 11:00-13:00"}, "overlaps"),
+        ({"latitude": "51.5"}, "Enter both the latitude and the longitude"),
+        ({"latitude": "51.5", "longitude": "0.5e9"}, "longitude in the UK"),
+        ({"latitude": "-51.5", "longitude": "-0.07"}, "latitude in the UK"),
+        ({"latitude": "51.5155312", "longitude": "-0.07"}, "6 decimal places or fewer"),
+    ],
+)
+def test_opening_hours_and_a_position_it_cannot_read_are_refused_with_a_message(
+    client: Client, service, alice, fields, message
+) -> None:
+    client.force_login(alice)
+    response = client.post("/services/offers/new/", _offer_post(service, **fields))
+    assert response.status_code == 400
+    assert message in html.unescape(response.content.decode())
+
+
+@pytest.mark.ownership("services:offer_edit")
+def test_it_checks_ownership_charlie_cannot_see_or_change_member_as_opening_hours(
+    client: Client, service, offers, alice, charlie
+) -> None:
+    offer_a = offers[0]
+    client.force_login(alice)
+    saved = _offer_post(service, opening_hours_text="Tuesday 09:30-12:00", latitude="51.51")
+    saved["longitude"] = "-0.07"
+    assert client.post(f"/services/offers/{offer_a.pk}/", saved).status_code == 302
+    client.force_login(charlie)
+    page = client.get(f"/services/offers/{offer_a.pk}/")
+    assert page.status_code == 404 and "09:30-12:00" not in page.content.decode()
+    response = client.post(
+        f"/services/offers/{offer_a.pk}/",
+        _offer_post(service, opening_hours_text="Sunday 01:00-02:00"),
+    )
+    assert response.status_code == 404
+    assert _hours(offer_a) == [(1, "09:30", "12:00")]
+    # Nor does charlie's own form show member A's hours.
+    body = client.get("/services/offers/new/").content.decode()
+    assert "09:30-12:00" not in body
