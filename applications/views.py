@@ -503,17 +503,13 @@ def _submit(
 @never_cache
 @require_http_methods(["GET"])
 def confirmation(request: HttpRequest) -> HttpResponse:
-    key = request.session.get("apply_last")
-    done = done_for_key(request.session, key) if key else None
+    done = _last_done(request)
     if done is None:
         return redirect("service_catalogue")
-    service = service_get_open(slug=done["service"])
-    if service is not None:
-        service = service_localise([service], translation.get_language() or "en")[0]
     return render(
         request,
         "applications/confirmation.html",
-        {"done": done, "reference": done["reference"], "service": service},
+        {"done": done, "reference": done["reference"], "service": _done_service(done)},
     )
 
 
@@ -522,18 +518,31 @@ def confirmation(request: HttpRequest) -> HttpResponse:
 def letter(request: HttpRequest) -> HttpResponse:
     """A letter to print for a resident without email (or given to them at a visit): the
     reference and what happens next, nothing else about them."""
-    key = request.session.get("apply_last")
-    done = done_for_key(request.session, key) if key else None
+    done = _last_done(request)
     if done is None:
         return redirect("service_catalogue")
-    service = service_get_open(slug=done["service"])
-    if service is not None:
-        service = service_localise([service], translation.get_language() or "en")[0]
     return render(
         request,
         "applications/letter.html",
-        {"reference": done["reference"], "service": service, "today": timezone.localdate()},
+        {
+            "reference": done["reference"],
+            "service": _done_service(done),
+            "today": timezone.localdate(),
+        },
     )
+
+
+def _last_done(request: HttpRequest) -> dict[str, Any] | None:
+    """This session's last submission (the confirmation and the letter show only that)."""
+    key = request.session.get("apply_last")
+    return done_for_key(request.session, key) if key else None
+
+
+def _done_service(done: dict[str, Any]) -> Service | None:
+    service = service_get_open(slug=done["service"])
+    if service is None:
+        return None
+    return service_localise([service], translation.get_language() or "en")[0]
 
 
 # --- A caseworker applies with a resident ------------------------------------------------------
