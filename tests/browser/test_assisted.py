@@ -103,6 +103,11 @@ def test_a_caseworker_applies_with_a_phone_only_resident_in_somali(
     expect(page.locator("#reference")).to_have_text(reference)
     looked_at(page, "letter", phone=phone)
 
+    # The caseworker's inbox tells assisted referrals apart, and its filters fit a phone.
+    page.goto("/referrals/?applied=assisted")
+    expect(page.locator("#inbox-results .tag").first).to_have_text("Assisted")
+    looked_at(page, "inbox", phone=phone)
+
     [(channel, language, interpreter, read, assisted, email)] = portal.query(
         "SELECT a.assisted_channel, a.assisted_language, a.interpreter_used, "
         "a.notice_read_at IS NOT NULL, r.assisted, a.contact_email "
